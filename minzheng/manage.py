@@ -1,0 +1,16 @@
+"""``python -m minzheng.manage`` — Django's manage.py for the installed package."""
+
+import os
+import sys
+
+
+def main() -> None:
+    """Run a Django management command."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minzheng.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()
