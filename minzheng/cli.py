@@ -1,8 +1,307 @@
-"""The ``minzheng`` command line (placeholder replaced below)."""
+"""The ``minzheng`` command line: a thin layer over services (see ``minzheng <command> --help``).
+
+Django is set up only when a command needs it, so ``minzheng --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
 
 import click
 
+DEMO_COUNTIES = ["440106", "440104"]
 
-@click.group()
+
+def setup_django() -> None:
+    """Configure Django from the environment (idempotent)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minzheng.settings")
+    import django
+
+    django.setup()
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _progress(label: str) -> Any:
+    def report(done: int, total: int) -> None:
+        pct = 100 * done // max(total, 1)
+        click.echo(f"\r{label} {done}/{total} ({pct}%)", nl=False, err=True)
+        if done >= total:
+            click.echo("", err=True)
+
+    return report
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="minzheng")
 def main() -> None:
-    """Minzheng command line."""
+    """Minzheng 民政 — civil-affairs platform command line.
+
+    \b
+    Example:
+      minzheng init && minzheng demo
+    """
+
+
+@main.command()
+@click.option("--townships/--no-townships", default=True, help="Also load township codes.")
+def init(townships: bool) -> None:
+    """Create or migrate the database and load the division list and its history.
+
+    \b
+    Example:
+      minzheng init
+    """
+    setup_django()
+    from minzheng.core.setup import initialise
+
+    for line in initialise(townships=townships):
+        click.echo(line, err=True)
+
+
+@main.group()
+def divisions() -> None:
+    """Administrative divisions (GB/T 2260) and their history.
+
+    \b
+    Example:
+      minzheng divisions resolve 440102
+    """
+
+
+@divisions.command("load")
+@click.option("--file", "path", type=click.Path(exists=True, path_type=Path),
+              help="CSV of township/village codes (code,name[,parent_code,urban_rural]).")
+@click.option("--prefix", default="", help="Only codes starting with this, e.g. 44.")
+def divisions_load(path: Path | None, prefix: str) -> None:
+    """Load the shipped division list and history, or township/village codes from a file.
+
+    \b
+    Example:
+      minzheng divisions load
+      minzheng divisions load --file villages.csv --prefix 4401
+    """
+    setup_django()
+    from minzheng.divisions import services
+
+    if path:
+        click.echo(json.dumps(vars(services.divisions_load_subcounty(path=path, prefix=prefix))))
+        return
+    for fn in (services.divisions_load_official, services.divisions_load_history):
+        click.echo(json.dumps({fn.__name__: vars(fn())}))
+
+
+@divisions.command("resolve")
+@click.argument("code")
+def divisions_resolve(code: str) -> None:
+    """Show the division in force today for a code (a retired code follows its successors).
+
+    \b
+    Example:
+      minzheng divisions resolve 440102
+    """
+    setup_django()
+    from minzheng.divisions.selectors import division_resolve
+
+    res = division_resolve(code)
+    if res is None:
+        raise click.ClickException(f"区划代码不存在 / unknown division code: {code}")
+    d = res.division
+    click.echo(json.dumps({"code": d.short_code, "name": d.name, "level": d.level,
+                           "retired_code": res.retired_code, "note": res.note},
+                          ensure_ascii=False))
+
+
+@main.group("import")
+def import_() -> None:
+    """Import data from Excel/CSV.
+
+    \b
+    Example:
+      minzheng import registry households.xlsx --report report.json
+    """
+
+
+@import_.command("registry")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--report", type=click.Path(path_type=Path), help="Write the JSON report here.")
+@click.option("--as", "username", help="User named in the audit trail (default: system import).")
+@click.option("--as-of", help="Date the facts take effect (YYYY-MM-DD, default today).")
+def import_registry(file: Path, report: Path | None, username: str | None, as_of: str | None) -> None:
+    """Import households and persons (one row per person) from .xlsx, .xls or .csv.
+
+    Exits 0 when the file was read (rejected rows are in the report), 1 when it
+    could not be read at all.
+
+    \b
+    Example:
+      minzheng import registry 天河区花名册.xlsx --report report.json --as town1
+    """
+    setup_django()
+    from minzheng.accounts.services import actor_by_username
+    from minzheng.registry.importing.service import UnreadableFile, registry_import
+
+    try:
+        actor = actor_by_username(username)
+        result = registry_import(actor=actor, path=file, as_of=_date(as_of),
+                                 progress=_progress("导入 importing"))
+    except (UnreadableFile, LookupError) as exc:
+        msg = f"{exc.message} / {exc.message_en}" if isinstance(exc, UnreadableFile) else str(exc)
+        raise click.ClickException(msg) from exc
+    data = result.as_dict()
+    if report:
+        report.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    summary = {k: data[k] for k in ("rows", "created", "updated", "unchanged", "rejected")}
+    click.echo(json.dumps(summary, ensure_ascii=False))
+    click.echo(f"导入成功 {data['rows'] - data['rejected']} 条，失败 {data['rejected']} 条", err=True)
+
+
+@main.group()
+def template() -> None:
+    """Download blank import templates.
+
+    \b
+    Example:
+      minzheng template registry --out 家庭成员导入模板.xlsx
+    """
+
+
+@template.command("registry")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Where to write .xlsx.")
+def template_registry(out: Path) -> None:
+    """Write the registry import template (instructions sheet, dropdowns, ID column as text).
+
+    \b
+    Example:
+      minzheng template registry --out 家庭成员导入模板.xlsx
+    """
+    from minzheng.registry.importing.template import write_template
+
+    click.echo(str(write_template(out)))
+
+
+@main.command()
+@click.option("--persons", type=int, default=10_000, show_default=True)
+@click.option("--province", default="44", show_default=True, help="2-digit province code.")
+@click.option("--counties", default="", help="Comma-separated 6-digit county codes (default: all).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Output directory.")
+@click.option("--csv", "as_csv", is_flag=True, help="Also write CSV copies.")
+@click.option("--import-csv", type=click.Path(path_type=Path),
+              help="Also write one CSV in the registry import format.")
+@click.option("--load", is_flag=True, help="Load the population into the configured database.")
+@click.option("--as-of", default="2024-06-30", show_default=True)
+def synth(persons: int, province: str, counties: str, seed: int, out: Path, as_csv: bool,
+          import_csv: Path | None, load: bool, as_of: str) -> None:
+    """Generate a synthetic population (never real people), deterministic by seed.
+
+    \b
+    Example:
+      minzheng synth --persons 50000 --province 44 --counties 440106,440104 --seed 1 --out var/synth --load
+    """
+    from minzheng.synth import generate, write, write_import_csv
+
+    pop = generate(persons=persons, province=province, seed=seed, as_of=dt.date.fromisoformat(as_of),
+                   counties=[c for c in counties.split(",") if c] or None)
+    files = write(pop, out, csv=as_csv)
+    if import_csv:
+        write_import_csv(pop, import_csv)
+    result: dict[str, Any] = {"files": {k: str(v) for k, v in files.items()}}
+    if load:
+        setup_django()
+        from minzheng.registry.bulk import population_load
+
+        result["loaded"] = vars(population_load(directory=out, on=pop.as_of))
+    click.echo(json.dumps(result, ensure_ascii=False))
+
+
+@main.command("id")
+@click.argument("numbers", nargs=-1, required=True)
+def id_check(numbers: tuple[str, ...]) -> None:
+    """Check resident ID numbers: check digit, birth date, address code (retired codes valid).
+
+    \b
+    Example:
+      minzheng id 11010519491231002X
+    """
+    setup_django()
+    from minzheng.divisions.selectors import known_address_codes
+    from minzheng.identity.resident_id import InvalidId, parse
+
+    codes = known_address_codes() or None
+    bad = 0
+    for raw in numbers:
+        try:
+            rid = parse(raw, known_address_codes=codes)
+            click.echo(json.dumps({"input": raw, "valid": True, "number": rid.number,
+                                   "birth_date": rid.birth_date.isoformat(), "sex": rid.sex}))
+        except InvalidId as exc:
+            bad += 1
+            click.echo(json.dumps({"input": raw, "valid": False, "reason": exc.message,
+                                   "reason_en": exc.message_en}, ensure_ascii=False))
+    sys.exit(1 if bad else 0)
+
+
+@main.command()
+@click.option("--port", type=int, default=int(os.environ.get("PORT", 8000)), show_default=True)
+@click.option("--persons", type=int, default=50_000, show_default=True)
+@click.option("--no-serve", is_flag=True, help="Set everything up, then exit.")
+def demo(port: int, persons: int, no_serve: bool) -> None:
+    """Set up a demo instance (divisions, 2 counties of synthetic people, accounts) and serve it.
+
+    A second run reuses what exists and starts in seconds.
+
+    \b
+    Example:
+      minzheng demo --port 8000
+    """
+    os.environ.setdefault("MINZHENG_DEBUG", "1")
+    setup_django()
+    from minzheng.core.setup import demo_setup
+
+    for line in demo_setup(persons=persons, counties=DEMO_COUNTIES):
+        click.echo(line)
+    click.echo(f"\n  → http://127.0.0.1:{port}/\n")
+    if not no_serve:
+        _serve(port)
+
+
+@main.command()
+@click.option("--port", type=int, default=int(os.environ.get("PORT", 8000)), show_default=True)
+def serve(port: int) -> None:
+    """Serve the web application on 127.0.0.1.
+
+    \b
+    Example:
+      minzheng serve --port 8000
+    """
+    setup_django()
+    _serve(port)
+
+
+def _serve(port: int) -> None:
+    from django.core.management import call_command
+
+    call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def manage(args: tuple[str, ...]) -> None:
+    """Run a Django management command.
+
+    \b
+    Example:
+      minzheng manage migrate
+    """
+    setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["minzheng manage", *args])

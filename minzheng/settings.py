@@ -93,7 +93,6 @@ def _databases() -> dict:
                     "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;"
                 ),
             },
-            "TEST": {"NAME": str(data_dir() / "test-minzheng.sqlite3")},
         }
     }
 

@@ -1,4 +1,8 @@
-"""One mechanism for changing a dated fact: close the open row, open a new one."""
+"""One mechanism for changing dated facts: close the open row, open a new one.
+
+``DatedBatch`` collects the changes of many rows so bulk writers (imports, loaders)
+issue a handful of statements; ``supersede`` is the single-row form used by services.
+"""
 
 from __future__ import annotations
 
@@ -13,25 +17,58 @@ from minzheng.core.models import Dated
 D = TypeVar("D", bound=Dated)
 
 
-def differs(row: models.Model, values: Mapping[str, Any], fields: Iterable[str]) -> bool:
-    """True when any of ``fields`` of ``row`` differs from ``values``."""
-    return any(getattr(row, f) != values.get(f) for f in fields)
+def differs(row: models.Model | None, values: Mapping[str, Any], fields: Iterable[str]) -> bool:
+    """True when ``row`` is missing or any of ``fields`` differs from ``values``."""
+    return row is None or any(getattr(row, f) != values.get(f) for f in fields)
 
 
-def supersede(current: D | None, new: D, *, on: dt.date) -> D:
-    """Close ``current`` on ``on`` (if any) and save ``new`` starting that day.
+class DatedBatch:
+    """Pending changes to one dated model, written by :meth:`flush` in bulk."""
 
-    A change on the very day the current row started replaces it in place, so a
-    same-day correction leaves no zero-length interval behind.
-    """
-    new.valid_from = on
-    new.valid_to = None
-    if current is not None:
-        if current.valid_from >= on:
-            new.pk = current.pk
-            new.valid_from = current.valid_from
-        else:
+    def __init__(self, model: type[Dated], fields: Iterable[str]) -> None:
+        self.model = model
+        self.fields = list(fields)
+        self.closed: list[Dated] = []
+        self.replaced: list[Dated] = []
+        self.created: list[Dated] = []
+
+    def change(self, current: Dated | None, new: Dated, *, on: dt.date) -> None:
+        """Record that from ``on`` the fact is ``new`` (``current`` is the open row, if any).
+
+        A change on the day the current row started corrects it in place, so a
+        same-day correction leaves no zero-length interval behind.
+        """
+        if current is not None and current.valid_from >= on:
+            for f in self.fields:
+                setattr(current, f, getattr(new, f))
+            self.replaced.append(current)
+            return
+        if current is not None:
             current.valid_to = on
-            current.save(update_fields=["valid_to"])
-    new.save()
-    return new
+            self.closed.append(current)
+        new.valid_from, new.valid_to = on, None
+        self.created.append(new)
+
+    def flush(self) -> None:
+        """Write the closes first (the open-row constraints), then corrections, then new rows."""
+        manager = self.model._default_manager
+        if self.closed:
+            manager.bulk_update(self.closed, ["valid_to"], batch_size=1000)
+        if self.replaced:
+            manager.bulk_update(self.replaced, self.fields, batch_size=1000)
+        if self.created:
+            manager.bulk_create(self.created, batch_size=1000)
+        self.closed, self.replaced, self.created = [], [], []
+
+
+def supersede(current: D | None, new: D, *, on: dt.date, fields: Iterable[str]) -> D:
+    """Close ``current`` on ``on`` (if any) and save ``new`` from that day on."""
+    batch = DatedBatch(type(new), fields)
+    batch.change(current, new, on=on)
+    batch.flush()
+    return current if batch_replaced(current, on) else new  # type: ignore[return-value]
+
+
+def batch_replaced(current: Dated | None, on: dt.date) -> bool:
+    """Whether a change on ``on`` corrects ``current`` in place rather than closing it."""
+    return current is not None and current.valid_from >= on

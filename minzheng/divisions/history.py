@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 KIND_BY_LABEL = {
@@ -88,3 +88,23 @@ def retired_codes(changes: Iterable[Change], current: set[str]) -> dict[str, Ret
             inferred = succ is not None
         out[code] = Retired(code, name, level, year, succ, inferred)
     return out
+
+
+def resolve_code(
+    code12: str, current: Mapping[str, object], retired: Mapping[str, str]
+) -> tuple[str, bool] | None:
+    """The current 12-digit code for ``code12``, and whether a retired code was followed.
+
+    ``retired`` maps a retired code to its successor's current code. A code under a
+    retired unit (a township of a re-coded county) keeps its own digits under the
+    successor when that exists there, else it resolves to the successor itself.
+    """
+    if code12 in current:
+        return code12, False
+    for n in (12, 9, 6, 4, 2):
+        prefix = code12[:n].ljust(12, "0")
+        if prefix in retired:
+            succ = retired[prefix]
+            moved = succ[:n] + code12[n:]
+            return (moved if moved in current else succ), True
+    return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from minzheng.divisions.history import resolve_code
 from minzheng.divisions.models import Division
 
 
@@ -14,6 +15,51 @@ def normalise_code(code: str) -> str:
     if not code.isdigit() or len(code) not in (2, 4, 6, 9, 12):
         raise ValueError(code)
     return code.ljust(12, "0")
+
+
+@dataclass(frozen=True)
+class CodeMaps:
+    """Current codes (→ pk) and retired codes (→ their successor's current code)."""
+
+    current: dict[str, int]
+    retired: dict[str, str]
+
+    def resolve(self, code: str) -> tuple[int, bool] | None:
+        """(division pk, was_retired) for a 2–12-digit code, or ``None`` if unknown."""
+        try:
+            code12 = normalise_code(code)
+        except ValueError:
+            return None
+        found = resolve_code(code12, self.current, self.retired)
+        if found is None:
+            return None
+        return self.current[found[0]], found[1]
+
+
+_version = 0
+
+
+@lru_cache(maxsize=1)
+def _maps(version: int) -> CodeMaps:
+    rows = list(Division.objects.values_list("pk", "code", "valid_to", "successor_id"))
+    current = {code: pk for pk, code, valid_to, _ in rows if valid_to is None}
+    code_of = {pk: code for pk, code, _, _ in rows}
+    succ_of = {pk: succ for pk, _, _, succ in rows}
+    current_pks = set(current.values())
+    retired: dict[str, str] = {}
+    for pk, code, valid_to, succ in rows:
+        seen = set()
+        while succ is not None and succ not in current_pks and succ not in seen:
+            seen.add(succ)
+            succ = succ_of.get(succ)
+        if valid_to is not None and succ in current_pks and code not in current:
+            retired[code] = code_of[succ]
+    return CodeMaps(current, retired)
+
+
+def code_maps() -> CodeMaps:
+    """Cached maps of every division code (invalidated when divisions change)."""
+    return _maps(_version)
 
 
 @dataclass(frozen=True)
@@ -32,47 +78,27 @@ class Resolution:
     def note_en(self) -> str:
         if not self.retired_code:
             return ""
-        d = self.division
-        return f"division code {self.retired_code} is retired; mapped to its successor {d.short_code}"
+        return (f"division code {self.retired_code} is retired; "
+                f"mapped to its successor {self.division.short_code}")
 
 
 def division_resolve(code: str) -> Resolution | None:
     """The division in force today for ``code``; a retired code follows its successors."""
-    try:
-        code12 = normalise_code(code)
-    except ValueError:
+    found = code_maps().resolve(code)
+    if found is None:
         return None
-    current = Division.objects.current().filter(code=code12).first()
-    if current is not None:
-        return Resolution(current)
-    retired = Division.objects.filter(code=code12, valid_to__isnull=False).order_by("-valid_to")
-    for row in retired:
-        succ = row.successor
-        seen = set()
-        while succ is not None and not succ.is_current and succ.pk not in seen:
-            seen.add(succ.pk)
-            succ = succ.successor
-        if succ is not None and succ.is_current:
-            return Resolution(succ, retired_code=code.strip())
-    return None
-
-
-@lru_cache(maxsize=1)
-def _known_codes_cached(version: int) -> frozenset[str]:
-    codes = Division.objects.filter(level__lte=3).values_list("code", flat=True)
-    return frozenset(c[:6] for c in codes)
-
-
-_version = 0
+    pk, retired = found
+    return Resolution(Division.objects.get(pk=pk), retired_code=code.strip() if retired else None)
 
 
 def known_address_codes() -> frozenset[str]:
     """Every 6-digit code that has ever been in force (current and retired)."""
-    return _known_codes_cached(_version)
+    maps = code_maps()
+    return frozenset(c[:6] for c in (*maps.current, *maps.retired) if c[6:] == "000000")
 
 
 def invalidate_cache() -> None:
-    """Forget cached code sets after divisions change."""
+    """Forget cached code maps after divisions change."""
     global _version
     _version += 1
-    _known_codes_cached.cache_clear()
+    _maps.cache_clear()

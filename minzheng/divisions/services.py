@@ -55,31 +55,38 @@ def level_of(code12: str) -> int:
 
 
 def _upsert(rows: list[dict[str, str]]) -> LoadResult:
-    """Create or update current divisions from rows of code/name/parent_code (parents first)."""
+    """Create or update current divisions from rows of code/name/parent_code.
+
+    Rows are written level by level (parents first) with bulk statements.
+    """
     result = LoadResult()
     existing = {d.code: d for d in Division.objects.current()}
-    to_update: list[Division] = []
+    by_level: dict[int, list[dict[str, str]]] = {}
     for row in rows:
-        code = row["code"]
-        parent = existing.get(row.get("parent_code") or "") if row.get("parent_code") else None
-        if parent is None and code != NATION_CODE:
-            parent = existing.get(_parent_guess(code, existing))
-        level = int(row["level"]) if row.get("level") else level_of(code)
-        d = existing.get(code)
-        if d is None:
-            d = Division.objects.create(
-                code=code, name=row["name"], level=level, parent=parent,
-                urban_rural=row.get("urban_rural") or "",
-            )
-            existing[code] = d
-            result.created += 1
-        elif (d.name, d.parent_id, d.level) != (row["name"], parent and parent.pk, level):
-            d.name, d.parent, d.level = row["name"], parent, level
-            to_update.append(d)
-            result.updated += 1
-        else:
-            result.unchanged += 1
-    Division.objects.bulk_update(to_update, ["name", "parent", "level"], batch_size=1000)
+        level = int(row["level"]) if row.get("level") else level_of(row["code"])
+        by_level.setdefault(level, []).append(row)
+    for level in sorted(by_level):
+        to_create, to_update = [], []
+        for row in by_level[level]:
+            code = row["code"]
+            parent_code = row.get("parent_code") or (
+                "" if code == NATION_CODE else _parent_guess(code, existing))
+            parent = existing.get(parent_code)
+            d = existing.get(code)
+            if d is None:
+                d = Division(code=code, name=row["name"], level=level, parent=parent,
+                             urban_rural=row.get("urban_rural") or "")
+                to_create.append(d)
+                existing[code] = d
+            elif (d.name, d.parent_id, d.level) != (row["name"], parent and parent.pk, level):
+                d.name, d.parent, d.level = row["name"], parent, level
+                to_update.append(d)
+            else:
+                result.unchanged += 1
+        Division.objects.bulk_create(to_create, batch_size=2000)
+        Division.objects.bulk_update(to_update, ["name", "parent", "level"], batch_size=1000)
+        result.created += len(to_create)
+        result.updated += len(to_update)
     return result
 
 
@@ -163,9 +170,9 @@ def divisions_load_history(*, path: Path | None = None) -> LoadResult:
 def _referencing_fields() -> list[tuple[type[models.Model], str]]:
     """Every (model, field) holding a foreign key to Division, outside the divisions app."""
     return [
-        (rel.related_model, rel.field.name)
-        for rel in Division._meta.related_objects
-        if rel.many_to_one and rel.related_model._meta.app_label != "divisions"
+        (f.related_model, f.field.name)
+        for f in Division._meta.get_fields(include_hidden=True)
+        if f.auto_created and f.one_to_many and f.related_model._meta.app_label != "divisions"
     ]
 
 

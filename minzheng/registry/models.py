@@ -38,7 +38,7 @@ class Household(Timestamped):
         related_name="+", verbose_name="居住地",
     )
     address = models.CharField("居住地址", max_length=200, blank=True)
-    urban = models.BooleanField("城镇", null=True)
+    urban = models.BooleanField("城镇", null=True, blank=True)
     head = models.ForeignKey(
         "Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -116,7 +116,7 @@ class Location(Dated):
         "divisions.Division", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     address = models.CharField(max_length=200, blank=True)
-    urban = models.BooleanField(null=True)
+    urban = models.BooleanField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -185,3 +185,17 @@ class Asset(Dated):
 
     class Meta:
         indexes = [models.Index(fields=["household", "kind"])]
+
+
+class ImportBatch(Timestamped):
+    """One run of an import: who, which file, what happened (the report)."""
+
+    kind = models.CharField(max_length=20, default="registry")
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    actor = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=12, default="running")  # running / done / failed
+    rows = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)

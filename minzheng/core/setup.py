@@ -1,0 +1,84 @@
+"""First-run setup shared by ``minzheng init``, ``minzheng demo`` and the tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+
+from django.core.management import call_command
+
+DEMO_ACCOUNTS = (
+    # username, division (6/9-digit), description
+    ("admin", "", "系统管理员 system administrator"),
+    ("security", "", "安全管理员 security administrator"),
+    ("auditor", "", "审计管理员 audit administrator"),
+    ("nation", "", "全国分析员 national analyst"),
+    ("province", "44", "省级分析员 provincial analyst (广东)"),
+    ("county1", "440106", "县级审批 approver, 天河区"),
+    ("county2", "440104", "县级审批 approver, 越秀区"),
+    ("reviewer1", "440106", "县级审核 reviewer, 天河区"),
+    ("town1", "440106001", "乡镇经办 caseworker, 五山街道"),
+)
+DEMO_AS_OF = dt.date(2024, 6, 30)
+
+
+def initialise(*, townships: bool = True) -> Iterator[str]:
+    """Migrate, then load divisions (once): yields progress lines."""
+    call_command("migrate", verbosity=0)
+    yield "数据库已就绪 database migrated"
+    from minzheng.divisions import services
+    from minzheng.divisions.models import Division
+
+    if not Division.objects.filter(level=3).exists():
+        r = services.divisions_load_official()
+        yield f"行政区划 divisions: {r.created} loaded"
+        if townships:
+            r = services.divisions_load_subcounty(path=services.DATA_DIR / "townships.csv.gz")
+            yield f"乡镇街道 townships: {r.created} loaded"
+        r = services.divisions_load_history()
+        yield f"区划沿革 retired codes: {r.created} loaded"
+
+
+def demo_password() -> str:
+    return os.environ.get("MINZHENG_DEMO_PASSWORD", "minzheng-demo")
+
+
+def demo_accounts() -> list[str]:
+    """Create the demo accounts if missing; returns one line per account."""
+    from minzheng.accounts.models import User
+    from minzheng.divisions.models import Division
+
+    lines = []
+    for username, code, desc in DEMO_ACCOUNTS:
+        division = Division.objects.current().get(code=code.ljust(12, "0")) if code else (
+            Division.objects.current().get(level=0))
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, division=division, first_name=desc.split()[0],
+                        is_staff=username == "admin", is_superuser=username == "admin")
+            user.set_password(demo_password())
+            user.save()
+        lines.append(f"  {username:<10} {desc}")
+    return lines
+
+
+def demo_setup(*, persons: int, counties: list[str]) -> Iterator[str]:
+    """Everything ``make demo`` needs, reusing what a previous run left."""
+    from minzheng.paths import data_dir
+    from minzheng.registry.models import Person
+
+    yield from initialise()
+    if not Person.objects.exists():
+        from minzheng.registry.bulk import population_load
+        from minzheng.synth import generate, write
+
+        out = data_dir() / "demo-population"
+        pop = generate(persons=persons, province="44", counties=counties, seed=2026, as_of=DEMO_AS_OF)
+        write(pop, out)
+        counts = population_load(directory=out, on=DEMO_AS_OF)
+        yield f"合成人口 synthetic population: {counts.persons} persons, {counts.households} households"
+    else:
+        yield f"已有人员 existing persons: {Person.objects.count()}"
+    yield f"演示账号 demo accounts (password: {demo_password()}):"
+    yield from demo_accounts()

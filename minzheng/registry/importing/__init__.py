@@ -1,0 +1,1 @@
+"""Import of the household registry from Excel/CSV (one row per person)."""
