@@ -63,15 +63,25 @@ def main() -> None:
     again = registry_import(actor=system_actor(), path=path)
     second = time.perf_counter() - t
     out = {
-        "bench": "import_registry_csv_sqlite", "rows": report.rows, "created": report.created,
-        "rejected": report.rejected, "seconds": round(first, 2),
-        "rows_per_s": round(report.rows / first), "reimport_seconds": round(second, 2),
-        "reimport_unchanged": again.unchanged, "baseline_seconds": round(base, 2),
-        "ratio": round(first / base, 1), "target_s": 60, "ok": first <= 60,
+        "bench": "import_registry_csv_sqlite",
+        "rows": report.rows,
+        "created": report.created,
+        "rejected": report.rejected,
+        "seconds": round(first, 2),
+        "rows_per_s": round(report.rows / first),
+        "reimport_seconds": round(second, 2),
+        "reimport_unchanged": again.unchanged,
+        "baseline_seconds": round(base, 2),
+        "ratio": round(first / base, 1),
+        "target_s": 60,
+        "ok": first <= 60,
     }
     print(json.dumps(out))
-    print(f"import {report.rows} rows: {first:.1f}s (re-import {second:.1f}s); "
-          f"raw executemany {base:.2f}s; ratio {first / base:.0f}x", file=sys.stderr)
+    print(
+        f"import {report.rows} rows: {first:.1f}s (re-import {second:.1f}s); "
+        f"raw executemany {base:.2f}s; ratio {first / base:.0f}x",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

@@ -31,8 +31,12 @@ def free_port() -> int:
 def time_server(env: dict[str, str]) -> float:
     port = free_port()
     t = time.perf_counter()
-    proc = subprocess.Popen([str(BIN / "minzheng"), "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(BIN / "minzheng"), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         while time.perf_counter() - t < 30:
             try:
@@ -53,15 +57,25 @@ def main() -> None:
     args = ap.parse_args()
     env = dict(os.environ, MINZHENG_DATA_DIR=tempfile.mkdtemp(prefix="mz-bench-start-"))
     env.pop("DATABASE_URL", None)
-    subprocess.run([str(BIN / "minzheng"), "init", "--no-townships"], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [str(BIN / "minzheng"), "init", "--no-townships"], env=env, check=True, capture_output=True
+    )
     server = min(time_server(env) for _ in range(args.runs))
     t = time.perf_counter()
     subprocess.run([sys.executable, "-c", "pass"], check=True)
     base = time.perf_counter() - t
-    print(json.dumps({"bench": "web_startup", "seconds": round(server, 2),
-                      "baseline_seconds": round(base, 3), "ratio": round(server / base, 1),
-                      "target_s": 3, "ok": server < 3}))
+    print(
+        json.dumps(
+            {
+                "bench": "web_startup",
+                "seconds": round(server, 2),
+                "baseline_seconds": round(base, 3),
+                "ratio": round(server / base, 1),
+                "target_s": 3,
+                "ok": server < 3,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -77,8 +77,12 @@ def divisions() -> None:
 
 
 @divisions.command("load")
-@click.option("--file", "path", type=click.Path(exists=True, path_type=Path),
-              help="CSV of township/village codes (code,name[,parent_code,urban_rural]).")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, path_type=Path),
+    help="CSV of township/village codes (code,name[,parent_code,urban_rural]).",
+)
 @click.option("--prefix", default="", help="Only codes starting with this, e.g. 44.")
 def divisions_load(path: Path | None, prefix: str) -> None:
     """Load the shipped division list and history, or township/village codes from a file.
@@ -114,9 +118,18 @@ def divisions_resolve(code: str) -> None:
     if res is None:
         raise click.ClickException(f"区划代码不存在 / unknown division code: {code}")
     d = res.division
-    click.echo(json.dumps({"code": d.short_code, "name": d.name, "level": d.level,
-                           "retired_code": res.retired_code, "note": res.note},
-                          ensure_ascii=False))
+    click.echo(
+        json.dumps(
+            {
+                "code": d.short_code,
+                "name": d.name,
+                "level": d.level,
+                "retired_code": res.retired_code,
+                "note": res.note,
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 @main.group("import")
@@ -134,7 +147,9 @@ def import_() -> None:
 @click.option("--report", type=click.Path(path_type=Path), help="Write the JSON report here.")
 @click.option("--as", "username", help="User named in the audit trail (default: system import).")
 @click.option("--as-of", help="Date the facts take effect (YYYY-MM-DD, default today).")
-def import_registry(file: Path, report: Path | None, username: str | None, as_of: str | None) -> None:
+def import_registry(
+    file: Path, report: Path | None, username: str | None, as_of: str | None
+) -> None:
     """Import households and persons (one row per person) from .xlsx, .xls or .csv.
 
     Exits 0 when the file was read (rejected rows are in the report), 1 when it
@@ -150,8 +165,9 @@ def import_registry(file: Path, report: Path | None, username: str | None, as_of
 
     try:
         actor = actor_by_username(username)
-        result = registry_import(actor=actor, path=file, as_of=_date(as_of),
-                                 progress=_progress("导入 importing"))
+        result = registry_import(
+            actor=actor, path=file, as_of=_date(as_of), progress=_progress("导入 importing")
+        )
     except (UnreadableFile, LookupError) as exc:
         msg = f"{exc.message} / {exc.message_en}" if isinstance(exc, UnreadableFile) else str(exc)
         raise click.ClickException(msg) from exc
@@ -160,7 +176,9 @@ def import_registry(file: Path, report: Path | None, username: str | None, as_of
         report.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     summary = {k: data[k] for k in ("rows", "created", "updated", "unchanged", "rejected")}
     click.echo(json.dumps(summary, ensure_ascii=False))
-    click.echo(f"导入成功 {data['rows'] - data['rejected']} 条，失败 {data['rejected']} 条", err=True)
+    click.echo(
+        f"导入成功 {data['rows'] - data['rejected']} 条，失败 {data['rejected']} 条", err=True
+    )
 
 
 @main.group()
@@ -194,12 +212,24 @@ def template_registry(out: Path) -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Output directory.")
 @click.option("--csv", "as_csv", is_flag=True, help="Also write CSV copies.")
-@click.option("--import-csv", type=click.Path(path_type=Path),
-              help="Also write one CSV in the registry import format.")
+@click.option(
+    "--import-csv",
+    type=click.Path(path_type=Path),
+    help="Also write one CSV in the registry import format.",
+)
 @click.option("--load", is_flag=True, help="Load the population into the configured database.")
 @click.option("--as-of", default="2024-06-30", show_default=True)
-def synth(persons: int, province: str, counties: str, seed: int, out: Path, as_csv: bool,
-          import_csv: Path | None, load: bool, as_of: str) -> None:
+def synth(
+    persons: int,
+    province: str,
+    counties: str,
+    seed: int,
+    out: Path,
+    as_csv: bool,
+    import_csv: Path | None,
+    load: bool,
+    as_of: str,
+) -> None:
     """Generate a synthetic population (never real people), deterministic by seed.
 
     \b
@@ -208,8 +238,13 @@ def synth(persons: int, province: str, counties: str, seed: int, out: Path, as_c
     """
     from minzheng.synth import generate, write, write_import_csv
 
-    pop = generate(persons=persons, province=province, seed=seed, as_of=dt.date.fromisoformat(as_of),
-                   counties=[c for c in counties.split(",") if c] or None)
+    pop = generate(
+        persons=persons,
+        province=province,
+        seed=seed,
+        as_of=dt.date.fromisoformat(as_of),
+        counties=[c for c in counties.split(",") if c] or None,
+    )
     files = write(pop, out, csv=as_csv)
     if import_csv:
         write_import_csv(pop, import_csv)
@@ -240,12 +275,30 @@ def id_check(numbers: tuple[str, ...]) -> None:
     for raw in numbers:
         try:
             rid = parse(raw, known_address_codes=codes)
-            click.echo(json.dumps({"input": raw, "valid": True, "number": rid.number,
-                                   "birth_date": rid.birth_date.isoformat(), "sex": rid.sex}))
+            click.echo(
+                json.dumps(
+                    {
+                        "input": raw,
+                        "valid": True,
+                        "number": rid.number,
+                        "birth_date": rid.birth_date.isoformat(),
+                        "sex": rid.sex,
+                    }
+                )
+            )
         except InvalidId as exc:
             bad += 1
-            click.echo(json.dumps({"input": raw, "valid": False, "reason": exc.message,
-                                   "reason_en": exc.message_en}, ensure_ascii=False))
+            click.echo(
+                json.dumps(
+                    {
+                        "input": raw,
+                        "valid": False,
+                        "reason": exc.message,
+                        "reason_en": exc.message_en,
+                    },
+                    ensure_ascii=False,
+                )
+            )
     sys.exit(1 if bad else 0)
 
 

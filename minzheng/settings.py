@@ -22,7 +22,7 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG and not _env_bool("MINZHENG_ALLOW_INSECURE_KEY", True):
         raise RuntimeError("SECRET_KEY must be set in production")
-    SECRET_KEY = "minzheng-insecure-development-key-change-me"  # noqa: S105
+    SECRET_KEY = "minzheng-insecure-development-key-change-me"
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [

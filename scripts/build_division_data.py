@@ -83,7 +83,9 @@ def main(src: Path) -> None:
         w.writerows(build_townships(src))
     with (OUT / "changes.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["year", "type", "level", "old_code", "old_name", "new_code", "new_name", "doc_no"])
+        w.writerow(
+            ["year", "type", "level", "old_code", "old_name", "new_code", "new_name", "doc_no"]
+        )
         w.writerows(build_changes(src))
 
 

@@ -40,4 +40,6 @@ def division(db):  # type: ignore[no-untyped-def]
 
 def ids(n: int, *, county: str = "440106", year: int = 1960) -> list[str]:
     """``n`` distinct synthetic ID numbers for ``county``."""
-    return [make_id(county, dt.date(year + i % 40, 1 + i % 12, 1 + i % 28), 100 + i) for i in range(n)]
+    return [
+        make_id(county, dt.date(year + i % 40, 1 + i % 12, 1 + i % 28), 100 + i) for i in range(n)
+    ]

@@ -59,8 +59,10 @@ def test_import_command_exit_codes(db, tmp_path):
     result = CliRunner().invoke(main, ["import", "registry", str(bad)])
     assert result.exit_code == 1 and "xlsx" in result.output
     good = tmp_path / "a.csv"
-    good.write_text("户编号,姓名,公民身份号码,与户主关系,户籍地行政区划代码\nH1,王五,123,02,440106\n",
-                    encoding="utf-8")
+    good.write_text(
+        "户编号,姓名,公民身份号码,与户主关系,户籍地行政区划代码\nH1,王五,123,02,440106\n",
+        encoding="utf-8",
+    )
     report = tmp_path / "r.json"
     result = CliRunner().invoke(main, ["import", "registry", str(good), "--report", str(report)])
     assert result.exit_code == 0, result.output

@@ -24,7 +24,9 @@ class DatedQuerySet(models.QuerySet):
 
     def as_of(self, day: dt.date) -> DatedQuerySet:
         """Rows in force on ``day`` (``valid_from`` inclusive, ``valid_to`` exclusive)."""
-        return self.filter(Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gt=day)))
+        return self.filter(
+            Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+        )
 
     def current(self) -> DatedQuerySet:
         """Rows still open (no end date)."""

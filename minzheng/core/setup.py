@@ -51,12 +51,20 @@ def demo_accounts() -> list[str]:
 
     lines = []
     for username, code, desc in DEMO_ACCOUNTS:
-        division = Division.objects.current().get(code=code.ljust(12, "0")) if code else (
-            Division.objects.current().get(level=0))
+        division = (
+            Division.objects.current().get(code=code.ljust(12, "0"))
+            if code
+            else (Division.objects.current().get(level=0))
+        )
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = User(username=username, division=division, first_name=desc.split()[0],
-                        is_staff=username == "admin", is_superuser=username == "admin")
+            user = User(
+                username=username,
+                division=division,
+                first_name=desc.split()[0],
+                is_staff=username == "admin",
+                is_superuser=username == "admin",
+            )
             user.set_password(demo_password())
             user.save()
         lines.append(f"  {username:<10} {desc}")
@@ -74,7 +82,9 @@ def demo_setup(*, persons: int, counties: list[str]) -> Iterator[str]:
         from minzheng.synth import generate, write
 
         out = data_dir() / "demo-population"
-        pop = generate(persons=persons, province="44", counties=counties, seed=2026, as_of=DEMO_AS_OF)
+        pop = generate(
+            persons=persons, province="44", counties=counties, seed=2026, as_of=DEMO_AS_OF
+        )
         write(pop, out)
         counts = population_load(directory=out, on=DEMO_AS_OF)
         yield f"合成人口 synthetic population: {counts.persons} persons, {counts.households} households"

@@ -17,8 +17,14 @@ class Level(models.IntegerChoices):
 
 
 # How many leading digits of the 12-digit code identify a division of each level.
-PREFIX_LEN = {Level.NATION: 0, Level.PROVINCE: 2, Level.PREFECTURE: 4, Level.COUNTY: 6,
-              Level.TOWNSHIP: 9, Level.VILLAGE: 12}
+PREFIX_LEN = {
+    Level.NATION: 0,
+    Level.PROVINCE: 2,
+    Level.PREFECTURE: 4,
+    Level.COUNTY: 6,
+    Level.TOWNSHIP: 9,
+    Level.VILLAGE: 12,
+}
 
 
 def code_prefix(code12: str, level: int) -> str:
@@ -67,7 +73,9 @@ class Division(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["code"], condition=Q(valid_to__isnull=True), name="division_code_current_uniq"
+                fields=["code"],
+                condition=Q(valid_to__isnull=True),
+                name="division_code_current_uniq",
             )
         ]
         ordering = ["code"]

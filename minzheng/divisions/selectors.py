@@ -44,10 +44,11 @@ def _maps(version: int) -> CodeMaps:
     rows = list(Division.objects.values_list("pk", "code", "valid_to", "successor_id"))
     current = {code: pk for pk, code, valid_to, _ in rows if valid_to is None}
     code_of = {pk: code for pk, code, _, _ in rows}
-    succ_of = {pk: succ for pk, _, _, succ in rows}
+    succ_of: dict[int, int | None] = {pk: succ for pk, _, _, succ in rows}
     current_pks = set(current.values())
     retired: dict[str, str] = {}
-    for pk, code, valid_to, succ in rows:
+    for _pk, code, valid_to, first in rows:
+        succ: int | None = first
         seen = set()
         while succ is not None and succ not in current_pks and succ not in seen:
             seen.add(succ)
@@ -78,8 +79,10 @@ class Resolution:
     def note_en(self) -> str:
         if not self.retired_code:
             return ""
-        return (f"division code {self.retired_code} is retired; "
-                f"mapped to its successor {self.division.short_code}")
+        return (
+            f"division code {self.retired_code} is retired; "
+            f"mapped to its successor {self.division.short_code}"
+        )
 
 
 def division_resolve(code: str) -> Resolution | None:

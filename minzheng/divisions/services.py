@@ -9,6 +9,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.db import models, transaction
 from django.db.models import Value
@@ -70,12 +71,18 @@ def _upsert(rows: list[dict[str, str]]) -> LoadResult:
         for row in by_level[level]:
             code = row["code"]
             parent_code = row.get("parent_code") or (
-                "" if code == NATION_CODE else _parent_guess(code, existing))
+                "" if code == NATION_CODE else _parent_guess(code, existing)
+            )
             parent = existing.get(parent_code)
             d = existing.get(code)
             if d is None:
-                d = Division(code=code, name=row["name"], level=level, parent=parent,
-                             urban_rural=row.get("urban_rural") or "")
+                d = Division(
+                    code=code,
+                    name=row["name"],
+                    level=level,
+                    parent=parent,
+                    urban_rural=row.get("urban_rural") or "",
+                )
                 to_create.append(d)
                 existing[code] = d
             elif (d.name, d.parent_id, d.level) != (row["name"], parent and parent.pk, level):
@@ -124,8 +131,16 @@ def divisions_load_subcounty(*, path: Path, prefix: str = "") -> LoadResult:
 
 def _changes(path: Path) -> list[history.Change]:
     return [
-        history.Change(int(r["year"]), r["type"], int(r["level"]), r["old_code"], r["old_name"],
-                       r["new_code"], r["new_name"], r["doc_no"])
+        history.Change(
+            int(r["year"]),
+            r["type"],
+            int(r["level"]),
+            r["old_code"],
+            r["old_name"],
+            r["new_code"],
+            r["new_name"],
+            r["doc_no"],
+        )
         for r in _read_csv(path)
     ]
 
@@ -136,7 +151,9 @@ def divisions_load_history(*, path: Path | None = None) -> LoadResult:
     changes = _changes(path or DATA_DIR / "changes.csv")
     current = {d.code[:6]: d for d in Division.objects.current().filter(level__lte=3)}
     retired = history.retired_codes(changes, set(current))
-    existing = {d.code[:6]: d for d in Division.objects.filter(valid_to__isnull=False, level__lte=3)}
+    existing = {
+        d.code[:6]: d for d in Division.objects.filter(valid_to__isnull=False, level__lte=3)
+    }
     result = LoadResult()
     new_rows = []
     for code, r in retired.items():
@@ -144,18 +161,30 @@ def divisions_load_history(*, path: Path | None = None) -> LoadResult:
         if code in existing:
             result.unchanged += 1
             continue
-        new_rows.append(Division(
-            code=code.ljust(12, "0"), name=r.name, level=max(1, min(r.level, 3)),
-            valid_to=dt.date(r.last_year, 1, 1), successor=succ,
-        ))
+        new_rows.append(
+            Division(
+                code=code.ljust(12, "0"),
+                name=r.name,
+                level=max(1, min(r.level, 3)),
+                valid_to=dt.date(r.last_year, 1, 1),
+                successor=succ,
+            )
+        )
     Division.objects.bulk_create(new_rows, batch_size=1000)
     result.created = len(new_rows)
     DivisionChange.objects.bulk_create(
         [
             DivisionChange(
-                date=dt.date(c.year, 1, 1), kind=c.kind, label=c.label, level=c.level,
-                old_code=c.old_code, old_name=c.old_name, new_code=c.new_code,
-                new_name=c.new_name, doc_no=c.doc_no, source=SOURCE,
+                date=dt.date(c.year, 1, 1),
+                kind=c.kind,
+                label=c.label,
+                level=c.level,
+                old_code=c.old_code,
+                old_name=c.old_name,
+                new_code=c.new_code,
+                new_name=c.new_name,
+                doc_no=c.doc_no,
+                source=SOURCE,
                 division=current.get(c.new_code) or current.get(c.old_code),
             )
             for c in changes
@@ -169,11 +198,12 @@ def divisions_load_history(*, path: Path | None = None) -> LoadResult:
 
 def _referencing_fields() -> list[tuple[type[models.Model], str]]:
     """Every (model, field) holding a foreign key to Division, outside the divisions app."""
-    return [
-        (f.related_model, f.field.name)
-        for f in Division._meta.get_fields(include_hidden=True)
-        if f.auto_created and f.one_to_many and f.related_model._meta.app_label != "divisions"
-    ]
+    out = []
+    for f in Division._meta.get_fields(include_hidden=True):
+        rel: Any = f
+        if rel.auto_created and rel.one_to_many and rel.related_model._meta.app_label != "divisions":
+            out.append((rel.related_model, rel.field.name))
+    return out
 
 
 @transaction.atomic
@@ -192,17 +222,26 @@ def division_recode(*, actor: User, division: Division, new_code: str, on: dt.da
         code=old_code, name=division.name, level=division.level, valid_to=on, successor=division
     )
     Division.objects.current().filter(code__startswith=old_prefix).update(
-        code=Concat(Value(new_prefix), Substr("code", len(old_prefix) + 1),
-                    output_field=models.CharField())
+        code=Concat(
+            Value(new_prefix), Substr("code", len(old_prefix) + 1), output_field=models.CharField()
+        )
     )
     DivisionChange.objects.create(
-        date=on, kind=ChangeKind.RECODE, level=division.level, old_code=old_code,
-        old_name=division.name, new_code=new_code, new_name=division.name, division=division,
+        date=on,
+        kind=ChangeKind.RECODE,
+        level=division.level,
+        old_code=old_code,
+        old_name=division.name,
+        new_code=new_code,
+        new_name=division.name,
+        division=division,
         source="minzheng",
     )
-    audit_record(actor=actor, source="divisions", events=[
-        Audit("recode", "division", division.pk, changes={"code": [old_code, new_code]})
-    ])
+    audit_record(
+        actor=actor,
+        source="divisions",
+        events=[Audit("recode", "division", division.pk, changes={"code": [old_code, new_code]})],
+    )
     invalidate_cache()
     division.refresh_from_db()
     return division
@@ -215,13 +254,21 @@ def division_rename(*, actor: User, division: Division, new_name: str, on: dt.da
     division.name = new_name
     division.save(update_fields=["name"])
     DivisionChange.objects.create(
-        date=on, kind=ChangeKind.RENAME, level=division.level, old_code=division.code,
-        old_name=old, new_code=division.code, new_name=new_name, division=division,
+        date=on,
+        kind=ChangeKind.RENAME,
+        level=division.level,
+        old_code=division.code,
+        old_name=old,
+        new_code=division.code,
+        new_name=new_name,
+        division=division,
         source="minzheng",
     )
-    audit_record(actor=actor, source="divisions", events=[
-        Audit("rename", "division", division.pk, changes={"name": [old, new_name]})
-    ])
+    audit_record(
+        actor=actor,
+        source="divisions",
+        events=[Audit("rename", "division", division.pk, changes={"name": [old, new_name]})],
+    )
     return division
 
 
@@ -232,7 +279,9 @@ def division_merge(*, actor: User, absorbed: Division, into: Division, on: dt.da
     Returns the number of records moved. Sub-divisions of ``absorbed`` are re-parented.
     """
     if absorbed.pk == into.pk or not absorbed.is_current or not into.is_current:
-        raise ValueError("只能合并两个不同的现行区划 / can only merge two distinct current divisions")
+        raise ValueError(
+            "只能合并两个不同的现行区划 / can only merge two distinct current divisions"
+        )
     moved = 0
     for model, name in _referencing_fields():
         moved += model._default_manager.filter(**{name: absorbed}).update(**{name: into})
@@ -240,12 +289,22 @@ def division_merge(*, actor: User, absorbed: Division, into: Division, on: dt.da
     absorbed.valid_to, absorbed.successor = on, into
     absorbed.save(update_fields=["valid_to", "successor"])
     DivisionChange.objects.create(
-        date=on, kind=ChangeKind.MERGE, level=absorbed.level, old_code=absorbed.code,
-        old_name=absorbed.name, new_code=into.code, new_name=into.name, division=into,
+        date=on,
+        kind=ChangeKind.MERGE,
+        level=absorbed.level,
+        old_code=absorbed.code,
+        old_name=absorbed.name,
+        new_code=into.code,
+        new_name=into.name,
+        division=into,
         source="minzheng",
     )
-    audit_record(actor=actor, source="divisions", events=[
-        Audit("merge", "division", absorbed.pk, changes={"into": into.code, "moved": moved})
-    ])
+    audit_record(
+        actor=actor,
+        source="divisions",
+        events=[
+            Audit("merge", "division", absorbed.pk, changes={"into": into.code, "moved": moved})
+        ],
+    )
     invalidate_cache()
     return moved

@@ -34,8 +34,12 @@ class Household(Timestamped):
         "divisions.Division", on_delete=models.PROTECT, related_name="+", verbose_name="户籍地"
     )
     residence_division = models.ForeignKey(
-        "divisions.Division", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", verbose_name="居住地",
+        "divisions.Division",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="居住地",
     )
     address = models.CharField("居住地址", max_length=200, blank=True)
     urban = models.BooleanField("城镇", null=True, blank=True)
@@ -47,7 +51,10 @@ class Household(Timestamped):
     review_note = models.CharField(max_length=200, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["hukou_division"]), models.Index(fields=["residence_division"])]
+        indexes = [
+            models.Index(fields=["hukou_division"]),
+            models.Index(fields=["residence_division"]),
+        ]
 
     def __str__(self) -> str:
         return self.ref
@@ -83,7 +90,10 @@ class Person(Timestamped):
     )
 
     class Meta:
-        indexes = [models.Index(fields=["hukou_division"]), models.Index(fields=["residence_division"])]
+        indexes = [
+            models.Index(fields=["hukou_division"]),
+            models.Index(fields=["residence_division"]),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -142,8 +152,14 @@ class Condition(Dated):
     health = models.CharField(max_length=8, choices=choices(codes.HEALTH), blank=True)
     schooling = models.CharField(max_length=12, choices=choices(codes.SCHOOLING), blank=True)
 
-    FIELDS = ("labour_capacity", "disability_category", "disability_grade", "self_care_failed",
-              "health", "schooling")
+    FIELDS = (
+        "labour_capacity",
+        "disability_category",
+        "disability_grade",
+        "self_care_failed",
+        "health",
+        "schooling",
+    )
 
     class Meta:
         constraints = [
@@ -164,7 +180,8 @@ class Income(Dated):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["person", "kind"], condition=Q(valid_to__isnull=True),
+                fields=["person", "kind"],
+                condition=Q(valid_to__isnull=True),
                 name="one_open_income_per_kind",
             )
         ]

@@ -27,14 +27,21 @@ def registry_summary() -> dict[str, Any]:
     for row in Household.objects.values("hukou_division__code").annotate(n=Count("id")):
         key = (row["hukou_division__code"] or "")[:6].ljust(12, "0")
         hh_counts[key] = hh_counts.get(key, 0) + row["n"]
-    names = dict(Division.objects.current().filter(code__in=county_counts).values_list("code", "name"))
+    names = dict(
+        Division.objects.current().filter(code__in=county_counts).values_list("code", "name")
+    )
     return {
         "divisions": Division.objects.current().count(),
         "households": Household.objects.count(),
         "persons": Person.objects.count(),
         "needs_review": Household.objects.filter(needs_review=True).count(),
         "by_county": [
-            {"code": c[:6], "name": names.get(c, "?"), "persons": n, "households": hh_counts.get(c, 0)}
+            {
+                "code": c[:6],
+                "name": names.get(c, "?"),
+                "persons": n,
+                "households": hh_counts.get(c, 0),
+            }
             for c, n in sorted(county_counts.items())
         ],
     }
@@ -43,6 +50,8 @@ def registry_summary() -> dict[str, Any]:
 def household_members_as_of(household: Household, day: dt.date) -> list[Membership]:
     """The members of ``household`` as it stood on ``day``."""
     return list(
-        Membership.objects.as_of(day).filter(household=household).select_related("person")
+        Membership.objects.as_of(day)
+        .filter(household=household)
+        .select_related("person")
         .order_by("relationship", "person_id")
     )

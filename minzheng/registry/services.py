@@ -14,25 +14,44 @@ from minzheng.identity.names import name_initials, name_key, name_pinyin, normal
 from minzheng.identity.resident_id import parse
 from minzheng.registry import codes
 from minzheng.registry.models import (
-    Asset, Condition, Household, IdStatus, Income, Location, Membership, Person,
+    Asset,
+    Condition,
+    Household,
+    IdStatus,
+    Income,
+    Location,
+    Membership,
+    Person,
 )
 
 
 def _audit(actor: User, action: str, obj: Person | Household, changes: dict, summary: str) -> None:
     hh = obj.pk if isinstance(obj, Household) else obj.household_id
-    audit_record(actor=actor, source="service", events=[
-        Audit(action, type(obj).__name__.lower(), obj.pk, hh, changes, summary)
-    ])
+    audit_record(
+        actor=actor,
+        source="service",
+        events=[Audit(action, type(obj).__name__.lower(), obj.pk, hh, changes, summary)],
+    )
 
 
 @transaction.atomic
-def household_register(*, actor: User, ref: str, hukou_division: Division,
-                       residence_division: Division | None = None, address: str = "",
-                       urban: bool | None = None) -> Household:
+def household_register(
+    *,
+    actor: User,
+    ref: str,
+    hukou_division: Division,
+    residence_division: Division | None = None,
+    address: str = "",
+    urban: bool | None = None,
+) -> Household:
     """Open a new household file."""
-    hh = Household(ref=ref, hukou_division=hukou_division,
-                   residence_division=residence_division or hukou_division, address=address,
-                   urban=urban)
+    hh = Household(
+        ref=ref,
+        hukou_division=hukou_division,
+        residence_division=residence_division or hukou_division,
+        address=address,
+        urban=urban,
+    )
     hh.full_clean()
     hh.save()
     _audit(actor, "create", hh, {"ref": ref}, f"新建家庭档案 {ref}")
@@ -40,27 +59,47 @@ def household_register(*, actor: User, ref: str, hukou_division: Division,
 
 
 @transaction.atomic
-def person_register(*, actor: User, household: Household, name: str, relationship: str,
-                    on: dt.date, id_number: str | None = None, birth_date: dt.date | None = None,
-                    sex: str = "0") -> Person:
+def person_register(
+    *,
+    actor: User,
+    household: Household,
+    name: str,
+    relationship: str,
+    on: dt.date,
+    id_number: str | None = None,
+    birth_date: dt.date | None = None,
+    sex: str = "0",
+) -> Person:
     """Add a person to ``household`` from ``on`` (ID number optional: newborns, the unidentified)."""
     rid = parse(id_number) if id_number else None
     name = normalise_name(name)
     p = Person(
-        name=name, name_key=name_key(name), pinyin=name_pinyin(name), initials=name_initials(name),
+        name=name,
+        name_key=name_key(name),
+        pinyin=name_pinyin(name),
+        initials=name_initials(name),
         id_number=rid.number if rid else None,
         id_status=IdStatus.VALID if rid else IdStatus.MISSING,
-        sex=rid.sex if rid else sex, birth_date=rid.birth_date if rid else birth_date,
-        hukou_division=household.hukou_division, residence_division=household.residence_division,
-        household=household, relationship=relationship,
+        sex=rid.sex if rid else sex,
+        birth_date=rid.birth_date if rid else birth_date,
+        hukou_division=household.hukou_division,
+        residence_division=household.residence_division,
+        household=household,
+        relationship=relationship,
     )
     p.full_clean(exclude=["name_key"])
     p.save()
-    Membership.objects.create(person=p, household=household, relationship=relationship,
-                              valid_from=on)
-    Location.objects.create(person=p, hukou_division=household.hukou_division,
-                            residence_division=household.residence_division,
-                            address=household.address, urban=household.urban, valid_from=on)
+    Membership.objects.create(
+        person=p, household=household, relationship=relationship, valid_from=on
+    )
+    Location.objects.create(
+        person=p,
+        hukou_division=household.hukou_division,
+        residence_division=household.residence_division,
+        address=household.address,
+        urban=household.urban,
+        valid_from=on,
+    )
     if relationship == codes.HEAD and household.head_id is None:
         household.head = p
         household.save(update_fields=["head"])
@@ -69,28 +108,45 @@ def person_register(*, actor: User, household: Household, name: str, relationshi
 
 
 @transaction.atomic
-def person_move(*, actor: User, person: Person, to: Household, relationship: str,
-                on: dt.date) -> Membership:
+def person_move(
+    *, actor: User, person: Person, to: Household, relationship: str, on: dt.date
+) -> Membership:
     """Move ``person`` to household ``to`` from ``on``; the old membership ends that day."""
     person = Person.objects.select_for_update().get(pk=person.pk)
     current = Membership.objects.current().filter(person=person).first()
     old_ref = current.household.ref if current else None
-    m = supersede(current, Membership(person=person, household=to, relationship=relationship),
-                  on=on, fields=["household_id", "relationship"])
+    m = supersede(
+        current,
+        Membership(person=person, household=to, relationship=relationship),
+        on=on,
+        fields=["household_id", "relationship"],
+    )
     person.household, person.relationship = to, relationship
     person.save(update_fields=["household", "relationship", "updated_at"])
     if old_ref and current is not None:
-        Household.objects.filter(pk=current.household_id, head=person).update(head=None,
-                                                                              needs_review=True)
-    _audit(actor, "move", person, {"household": [old_ref, to.ref], "on": on.isoformat()},
-           f"{person.name} 迁入户 {to.ref}")
+        Household.objects.filter(pk=current.household_id, head=person).update(
+            head=None, needs_review=True
+        )
+    _audit(
+        actor,
+        "move",
+        person,
+        {"household": [old_ref, to.ref], "on": on.isoformat()},
+        f"{person.name} 迁入户 {to.ref}",
+    )
     return m
 
 
 @transaction.atomic
-def person_relocate(*, actor: User, person: Person, on: dt.date,
-                    hukou_division: Division | None = None,
-                    residence_division: Division | None = None, address: str | None = None) -> Location:
+def person_relocate(
+    *,
+    actor: User,
+    person: Person,
+    on: dt.date,
+    hukou_division: Division | None = None,
+    residence_division: Division | None = None,
+    address: str | None = None,
+) -> Location:
     """Record a change of hukou and/or residence from ``on``."""
     current = Location.objects.current().filter(person=person).first()
     new = Location(
@@ -100,14 +156,22 @@ def person_relocate(*, actor: User, person: Person, on: dt.date,
         address=address if address is not None else (current.address if current else ""),
         urban=current.urban if current else None,
     )
-    loc = supersede(current, new, on=on, fields=["hukou_division_id", "residence_division_id",
-                                                 "address", "urban"])
+    loc = supersede(
+        current,
+        new,
+        on=on,
+        fields=["hukou_division_id", "residence_division_id", "address", "urban"],
+    )
     before = [person.hukou_division_id, person.residence_division_id]
     person.hukou_division, person.residence_division = new.hukou_division, new.residence_division
     person.save(update_fields=["hukou_division", "residence_division", "updated_at"])
-    _audit(actor, "relocate", person, {"divisions": [before, [new.hukou_division_id,
-                                                             new.residence_division_id]]},
-           f"{person.name} 户籍/居住地变更")
+    _audit(
+        actor,
+        "relocate",
+        person,
+        {"divisions": [before, [new.hukou_division_id, new.residence_division_id]]},
+        f"{person.name} 户籍/居住地变更",
+    )
     return loc
 
 
@@ -116,14 +180,21 @@ def person_correct_id(*, actor: User, person: Person, id_number: str, reason: st
     """Correct a person's ID number (audited with the old number and the reason)."""
     rid = parse(id_number)
     if Person.objects.filter(id_number=rid.number).exclude(pk=person.pk).exists():
-        raise ValueError("该身份证号已属于另一人员，请使用人员合并 / "
-                         "the number belongs to another person; merge the records instead")
+        raise ValueError(
+            "该身份证号已属于另一人员，请使用人员合并 / "
+            "the number belongs to another person; merge the records instead"
+        )
     old = person.id_number
     person.id_number, person.id_status = rid.number, IdStatus.VALID
     person.sex, person.birth_date = rid.sex, rid.birth_date
     person.save(update_fields=["id_number", "id_status", "sex", "birth_date", "updated_at"])
-    _audit(actor, "correct_id", person, {"id_number": [old, rid.number], "reason": reason},
-           f"更正 {person.name} 的身份证号")
+    _audit(
+        actor,
+        "correct_id",
+        person,
+        {"id_number": [old, rid.number], "reason": reason},
+        f"更正 {person.name} 的身份证号",
+    )
     return person
 
 
@@ -136,8 +207,12 @@ def person_merge(*, actor: User, keep: Person, duplicate: Person, reason: str) -
     if keep.pk == duplicate.pk:
         raise ValueError("不能与自身合并 / cannot merge a record with itself")
     # Lock both rows in primary-key order so concurrent merges cannot deadlock.
-    locked = {p.pk: p for p in Person.objects.select_for_update()
-              .filter(pk__in=[keep.pk, duplicate.pk]).order_by("pk")}
+    locked = {
+        p.pk: p
+        for p in Person.objects.select_for_update()
+        .filter(pk__in=[keep.pk, duplicate.pk])
+        .order_by("pk")
+    }
     keep, duplicate = locked[keep.pk], locked[duplicate.pk]
     today = dt.date.today()
     Membership.objects.current().filter(person=duplicate).update(valid_to=today)
@@ -153,6 +228,11 @@ def person_merge(*, actor: User, keep: Person, duplicate: Person, reason: str) -
     Household.objects.filter(head=duplicate).update(head=keep)
     duplicate.merged_into, duplicate.household = keep, None
     duplicate.save(update_fields=["merged_into", "household", "updated_at"])
-    _audit(actor, "merge", keep, {"merged": duplicate.pk, "reason": reason},
-           f"合并重复人员记录 {duplicate.pk} → {keep.pk}")
+    _audit(
+        actor,
+        "merge",
+        keep,
+        {"merged": duplicate.pk, "reason": reason},
+        f"合并重复人员记录 {duplicate.pk} → {keep.pk}",
+    )
     return keep

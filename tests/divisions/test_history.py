@@ -26,7 +26,7 @@ def test_current_codes_are_not_retired_and_cycles_terminate():
         Change(1990, "同名改码", 3, "110101", "甲", "110102", "甲"),
         Change(1991, "同名改码", 3, "110102", "甲", "110101", "甲"),
     ]
-    assert retired_codes(changes, current={"110101"}) .keys() == {"110102"}
+    assert retired_codes(changes, current={"110101"}).keys() == {"110102"}
     got = retired_codes(changes, current={"999999"})
     assert got["110101"].successor is None
 

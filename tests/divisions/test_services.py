@@ -57,8 +57,12 @@ def test_known_address_codes_include_retired_ones(db):
 
 def test_recode_is_one_update_and_keeps_references(db, actor, division):
     tianhe = division("440106")
-    hh = registry.household_register(actor=actor, ref="H-RECODE", hukou_division=division("440106001"))
-    services.division_recode(actor=actor, division=tianhe, new_code="440199", on=dt.date(2026, 1, 1))
+    hh = registry.household_register(
+        actor=actor, ref="H-RECODE", hukou_division=division("440106001")
+    )
+    services.division_recode(
+        actor=actor, division=tianhe, new_code="440199", on=dt.date(2026, 1, 1)
+    )
     tianhe.refresh_from_db()
     hh.refresh_from_db()
     assert tianhe.code == "440199000000"
@@ -70,8 +74,9 @@ def test_recode_is_one_update_and_keeps_references(db, actor, division):
 
 def test_recode_refuses_a_code_in_use(db, actor, division):
     with pytest.raises(ValueError):
-        services.division_recode(actor=actor, division=division("440106"), new_code="440104",
-                                 on=dt.date(2026, 1, 1))
+        services.division_recode(
+            actor=actor, division=division("440106"), new_code="440104", on=dt.date(2026, 1, 1)
+        )
 
 
 def test_merge_moves_every_record_and_retires_the_absorbed(db, actor, division):

@@ -6,24 +6,58 @@ import csv
 from collections.abc import Sequence
 from pathlib import Path
 
-HEADERS = ["户编号", "姓名", "公民身份号码", "与户主关系", "户籍地行政区划代码", "居住地行政区划代码",
-           "居住地址", "城乡类别", "月收入", "残疾类别", "残疾等级", "劳动能力", "联系电话"]
+HEADERS = [
+    "户编号",
+    "姓名",
+    "公民身份号码",
+    "与户主关系",
+    "户籍地行政区划代码",
+    "居住地行政区划代码",
+    "居住地址",
+    "城乡类别",
+    "月收入",
+    "残疾类别",
+    "残疾等级",
+    "劳动能力",
+    "联系电话",
+]
 
 
-def row(ref: str, name: str, id_number: str, rel: str = "02", hukou: str = "440106001",
-        income: str = "800", **extra: str) -> dict[str, str]:
-    r = {"户编号": ref, "姓名": name, "公民身份号码": id_number, "与户主关系": rel,
-         "户籍地行政区划代码": hukou, "居住地行政区划代码": extra.pop("residence", ""),
-         "居住地址": extra.pop("address", "天河路1号"), "城乡类别": extra.pop("urban", "城镇"),
-         "月收入": income, "残疾类别": extra.pop("category", ""),
-         "残疾等级": extra.pop("grade", ""), "劳动能力": extra.pop("labour", "有劳动能力"),
-         "联系电话": extra.pop("phone", "")}
+def row(
+    ref: str,
+    name: str,
+    id_number: str,
+    rel: str = "02",
+    hukou: str = "440106001",
+    income: str = "800",
+    **extra: str,
+) -> dict[str, str]:
+    r = {
+        "户编号": ref,
+        "姓名": name,
+        "公民身份号码": id_number,
+        "与户主关系": rel,
+        "户籍地行政区划代码": hukou,
+        "居住地行政区划代码": extra.pop("residence", ""),
+        "居住地址": extra.pop("address", "天河路1号"),
+        "城乡类别": extra.pop("urban", "城镇"),
+        "月收入": income,
+        "残疾类别": extra.pop("category", ""),
+        "残疾等级": extra.pop("grade", ""),
+        "劳动能力": extra.pop("labour", "有劳动能力"),
+        "联系电话": extra.pop("phone", ""),
+    }
     r.update(extra)
     return r
 
 
-def write_csv(path: Path, rows: Sequence[dict[str, str]], *, encoding: str = "utf-8",
-              headers: Sequence[str] = HEADERS) -> Path:
+def write_csv(
+    path: Path,
+    rows: Sequence[dict[str, str]],
+    *,
+    encoding: str = "utf-8",
+    headers: Sequence[str] = HEADERS,
+) -> Path:
     with path.open("w", newline="", encoding=encoding) as fh:
         w = csv.DictWriter(fh, fieldnames=list(headers), extrasaction="ignore")
         w.writeheader()
@@ -31,8 +65,13 @@ def write_csv(path: Path, rows: Sequence[dict[str, str]], *, encoding: str = "ut
     return path
 
 
-def write_xlsx(path: Path, rows: Sequence[dict[str, object]], *, headers: Sequence[str] = HEADERS,
-               leading_sheet: bool = False) -> Path:
+def write_xlsx(
+    path: Path,
+    rows: Sequence[dict[str, object]],
+    *,
+    headers: Sequence[str] = HEADERS,
+    leading_sheet: bool = False,
+) -> Path:
     from openpyxl import Workbook
 
     wb = Workbook()

@@ -20,12 +20,16 @@ def test_population_loads_once_and_is_consistent(db, tmp_path):
         assert model.objects.current().count() == 2000
     assert Income.objects.count() == pop.incomes.num_rows
     assert Household.objects.filter(head__isnull=True).count() == 0
-    moved = Person.objects.exclude(residence_division__code__startswith=(
-        "440106")).filter(hukou_division__code__startswith="440106").count()
+    moved = (
+        Person.objects.exclude(residence_division__code__startswith=("440106"))
+        .filter(hukou_division__code__startswith="440106")
+        .count()
+    )
     assert moved > 0  # some live in the sibling county
     again = population_load(directory=tmp_path, on=on)
     assert again.persons == 0 and again.skipped_households == counts.households
     assert Person.objects.count() == 2000
-    new = Household.objects.create(ref="after-load", hukou_division_id=Household.objects.first()
-                                   .hukou_division_id)
+    new = Household.objects.create(
+        ref="after-load", hukou_division_id=Household.objects.first().hukou_division_id
+    )
     assert new.pk > max(Household.objects.exclude(pk=new.pk).values_list("pk", flat=True))

@@ -48,7 +48,9 @@ def test_a_clean_file_lands_whole(db, actor, tmp_path):
     son = Person.objects.get(name="张小明")
     assert son.relationship == "20" and son.pinyin == "zhang xiao ming"
     assert Income.objects.get(person__name="张伟").monthly_fen == 80000
-    assert AuditEvent.objects.filter(action="create", object_type="person", actor=actor).count() == 3
+    assert (
+        AuditEvent.objects.filter(action="create", object_type="person", actor=actor).count() == 3
+    )
 
 
 def test_reimport_is_a_no_op(db, actor, tmp_path):
@@ -70,7 +72,9 @@ def test_one_changed_income_is_one_update_with_history(db, actor, tmp_path):
     assert (r.created, r.updated, r.unchanged) == (0, 1, 2)
     history = Income.objects.filter(person__name="李娜").order_by("valid_from")
     assert [(i.monthly_fen, i.valid_from, i.valid_to) for i in history] == [
-        (60000, D1, D2), (65050, D2, None)]
+        (60000, D1, D2),
+        (65050, D2, None),
+    ]
     assert Income.objects.as_of(D1).get(person__name="李娜").monthly_fen == 60000
 
 
@@ -106,7 +110,8 @@ def test_excel_number_ids_are_rejected_with_the_fix(db, actor, tmp_path):
     assert err["reason"] == "身份证号被转换为数字，请将该列设置为文本后重新填写"
     csv_rows = [row("X2", "赵六", "4.40106E+17")]
     assert errors_by_row(run(write_csv(tmp_path / "x.csv", csv_rows), actor))[2][0]["reason"] == (
-        "身份证号被转换为数字，请将该列设置为文本后重新填写")
+        "身份证号被转换为数字，请将该列设置为文本后重新填写"
+    )
 
 
 def test_every_error_class_is_reported_with_row_column_and_reason(db, actor, tmp_path):
@@ -114,24 +119,34 @@ def test_every_error_class_is_reported_with_row_column_and_reason(db, actor, tmp
     bad_check = good[1][:17] + ("0" if good[1][17] != "0" else "1")
     future = make_id("440106", dt.date.today() + dt.timedelta(days=30), 1)
     rows = [
-        row("E1", "户主甲", good[0]),                                  # 2 ok
-        row("E1", "乙", bad_check, "10"),                              # 3 check digit
-        row("E1", "丙", future, "20"),                                 # 4 future birth
-        row("E1", "丁", good[3], "20", hukou="449999"),                # 5 unknown division
-        row("E1", "戊", good[4], "不知道"),                             # 6 relationship
-        row("E1", "己", good[5], "20", urban="郊区"),                   # 7 urban/rural
-        row("E1", "庚", good[6], "20", income="八百"),                  # 8 income
-        row("E1", "辛", good[7], "20", grade="2"),                     # 9 grade without category
-        row("E1", "", good[8], "20"),                                  # 10 missing name
-        row("E1", "壬", good[0], "20"),                                # 11 duplicate ID in file
-        row("E1", "癸", good[9], "02"),                                # 12 second head
-        row("E1", "子", good[10], "20", category="视力", grade="5"),    # 13 grade 5
+        row("E1", "户主甲", good[0]),  # 2 ok
+        row("E1", "乙", bad_check, "10"),  # 3 check digit
+        row("E1", "丙", future, "20"),  # 4 future birth
+        row("E1", "丁", good[3], "20", hukou="449999"),  # 5 unknown division
+        row("E1", "戊", good[4], "不知道"),  # 6 relationship
+        row("E1", "己", good[5], "20", urban="郊区"),  # 7 urban/rural
+        row("E1", "庚", good[6], "20", income="八百"),  # 8 income
+        row("E1", "辛", good[7], "20", grade="2"),  # 9 grade without category
+        row("E1", "", good[8], "20"),  # 10 missing name
+        row("E1", "壬", good[0], "20"),  # 11 duplicate ID in file
+        row("E1", "癸", good[9], "02"),  # 12 second head
+        row("E1", "子", good[10], "20", category="视力", grade="5"),  # 13 grade 5
     ]
     r = run(write_csv(tmp_path / "e.csv", rows), actor)
     errs = errors_by_row(r)
-    expected_columns = {3: "公民身份号码", 4: "公民身份号码", 5: "户籍地行政区划代码", 6: "与户主关系",
-                        7: "城乡类别", 8: "月收入", 9: "残疾类别", 10: "姓名", 11: "公民身份号码",
-                        12: "与户主关系", 13: "残疾等级"}
+    expected_columns = {
+        3: "公民身份号码",
+        4: "公民身份号码",
+        5: "户籍地行政区划代码",
+        6: "与户主关系",
+        7: "城乡类别",
+        8: "月收入",
+        9: "残疾类别",
+        10: "姓名",
+        11: "公民身份号码",
+        12: "与户主关系",
+        13: "残疾等级",
+    }
     assert {n: e[0]["column"] for n, e in errs.items()} == expected_columns
     assert "应为" in errs[3][0]["reason"]
     assert all(e["reason"] and e["reason_en"] for es in errs.values() for e in es)
@@ -171,7 +186,11 @@ def test_person_without_id_uses_birth_date_in_chinese_format(db, actor, tmp_path
     path = write_csv(tmp_path / "a.csv", [*rows, baby], headers=[*HEADERS, "出生日期"])
     assert run(path, actor).created == 4
     p = Person.objects.get(name="张宝宝")
-    assert p.id_number is None and p.id_status == "unregistered" and p.birth_date == dt.date(2024, 6, 1)
+    assert (
+        p.id_number is None
+        and p.id_status == "unregistered"
+        and p.birth_date == dt.date(2024, 6, 1)
+    )
     assert run(path, actor, D2).unchanged == 4  # matched by household and name
 
 

@@ -20,12 +20,15 @@ def two_households(actor, division):  # type: ignore[no-untyped-def]
     a = services.household_register(actor=actor, ref="HA", hukou_division=division("440106001"))
     b = services.household_register(actor=actor, ref="HB", hukou_division=division("440104001"))
     n = ids(3)
-    pa = services.person_register(actor=actor, household=a, name="陈一", relationship="02", on=D0,
-                                  id_number=n[0])
-    pb = services.person_register(actor=actor, household=a, name="陈二", relationship="20", on=D0,
-                                  id_number=n[1])
-    pc = services.person_register(actor=actor, household=b, name="林三", relationship="02", on=D0,
-                                  id_number=n[2])
+    pa = services.person_register(
+        actor=actor, household=a, name="陈一", relationship="02", on=D0, id_number=n[0]
+    )
+    pb = services.person_register(
+        actor=actor, household=a, name="陈二", relationship="20", on=D0, id_number=n[1]
+    )
+    pc = services.person_register(
+        actor=actor, household=b, name="林三", relationship="02", on=D0, id_number=n[2]
+    )
     return a, b, pa, pb, pc
 
 
@@ -55,12 +58,16 @@ def test_same_day_correction_leaves_no_empty_interval(two_households, actor):
     services.person_move(actor=actor, person=son, to=b, relationship="73", on=D1)
     rows = list(Membership.objects.filter(person=son).order_by("valid_from"))
     assert [(m.valid_from, m.valid_to, m.relationship) for m in rows] == [
-        (D0, D1, "20"), (D1, None, "73")]
+        (D0, D1, "20"),
+        (D1, None, "73"),
+    ]
 
 
 def test_relocation_is_dated_and_updates_the_current_divisions(two_households, actor, division):
     _, _, _, son, _ = two_households
-    services.person_relocate(actor=actor, person=son, on=D1, residence_division=division("440104003"))
+    services.person_relocate(
+        actor=actor, person=son, on=D1, residence_division=division("440104003")
+    )
     son.refresh_from_db()
     assert son.residence_division == division("440104003")
     assert son.hukou_division == division("440106001")
@@ -68,7 +75,7 @@ def test_relocation_is_dated_and_updates_the_current_divisions(two_households, a
 
 
 def test_id_correction_is_audited_and_refuses_anothers_number(two_households, actor):
-    _, _, head, son, other = two_households
+    _, _, _, son, other = two_households
     new = ids(4, year=1970)[3]
     services.person_correct_id(actor=actor, person=son, id_number=new, reason="录入错误")
     ev = AuditEvent.objects.get(action="correct_id", object_id=str(son.pk))

@@ -5,56 +5,143 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Division',
+            name="Division",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(db_index=True, max_length=12)),
-                ('name', models.CharField(max_length=100)),
-                ('level', models.PositiveSmallIntegerField(choices=[(0, '国家'), (1, '省级'), (2, '地级'), (3, '县级'), (4, '乡级'), (5, '村级')])),
-                ('valid_from', models.DateField(blank=True, null=True)),
-                ('valid_to', models.DateField(blank=True, null=True)),
-                ('urban_rural', models.CharField(blank=True, max_length=3)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='divisions.division')),
-                ('successor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='predecessors', to='divisions.division')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(db_index=True, max_length=12)),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "国家"),
+                            (1, "省级"),
+                            (2, "地级"),
+                            (3, "县级"),
+                            (4, "乡级"),
+                            (5, "村级"),
+                        ]
+                    ),
+                ),
+                ("valid_from", models.DateField(blank=True, null=True)),
+                ("valid_to", models.DateField(blank=True, null=True)),
+                ("urban_rural", models.CharField(blank=True, max_length=3)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="divisions.division",
+                    ),
+                ),
+                (
+                    "successor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="predecessors",
+                        to="divisions.division",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='DivisionChange',
+            name="DivisionChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('kind', models.CharField(choices=[('create', '新设'), ('rename', '更名'), ('recode', '改码'), ('merge', '合并'), ('split', '拆分'), ('abolish', '撤销'), ('upgrade', '撤县设市/设区'), ('transfer', '划转'), ('other', '其他')], max_length=16)),
-                ('label', models.CharField(blank=True, help_text="the source's own type name", max_length=20)),
-                ('level', models.PositiveSmallIntegerField(choices=[(0, '国家'), (1, '省级'), (2, '地级'), (3, '县级'), (4, '乡级'), (5, '村级')])),
-                ('old_code', models.CharField(blank=True, db_index=True, max_length=12)),
-                ('old_name', models.CharField(blank=True, max_length=100)),
-                ('new_code', models.CharField(blank=True, db_index=True, max_length=12)),
-                ('new_name', models.CharField(blank=True, max_length=100)),
-                ('doc_no', models.CharField(blank=True, max_length=100)),
-                ('source', models.CharField(blank=True, max_length=100)),
-                ('division', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='changes', to='divisions.division')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("create", "新设"),
+                            ("rename", "更名"),
+                            ("recode", "改码"),
+                            ("merge", "合并"),
+                            ("split", "拆分"),
+                            ("abolish", "撤销"),
+                            ("upgrade", "撤县设市/设区"),
+                            ("transfer", "划转"),
+                            ("other", "其他"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "label",
+                    models.CharField(
+                        blank=True, help_text="the source's own type name", max_length=20
+                    ),
+                ),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "国家"),
+                            (1, "省级"),
+                            (2, "地级"),
+                            (3, "县级"),
+                            (4, "乡级"),
+                            (5, "村级"),
+                        ]
+                    ),
+                ),
+                ("old_code", models.CharField(blank=True, db_index=True, max_length=12)),
+                ("old_name", models.CharField(blank=True, max_length=100)),
+                ("new_code", models.CharField(blank=True, db_index=True, max_length=12)),
+                ("new_name", models.CharField(blank=True, max_length=100)),
+                ("doc_no", models.CharField(blank=True, max_length=100)),
+                ("source", models.CharField(blank=True, max_length=100)),
+                (
+                    "division",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="changes",
+                        to="divisions.division",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['date', 'id'],
+                "ordering": ["date", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='division',
-            constraint=models.UniqueConstraint(condition=models.Q(('valid_to__isnull', True)), fields=('code',), name='division_code_current_uniq'),
+            model_name="division",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("valid_to__isnull", True)),
+                fields=("code",),
+                name="division_code_current_uniq",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='divisionchange',
-            constraint=models.UniqueConstraint(fields=('date', 'label', 'old_code', 'new_code', 'old_name', 'new_name'), name='division_change_uniq'),
+            model_name="divisionchange",
+            constraint=models.UniqueConstraint(
+                fields=("date", "label", "old_code", "new_code", "old_name", "new_name"),
+                name="division_change_uniq",
+            ),
         ),
     ]

@@ -17,17 +17,35 @@ from django.db import transaction
 from minzheng.accounts.models import User
 from minzheng.accounts.services import Audit, audit_record
 from minzheng.core.dated import DatedBatch, differs
+from minzheng.core.models import Dated
 from minzheng.registry import codes
 from minzheng.registry.importing.validate import PersonRow, RowError
 from minzheng.registry.models import Condition, Household, Income, Location, Membership, Person
 
-PERSON_FIELDS = ("name", "name_key", "pinyin", "initials", "sex", "birth_date", "id_status",
-                 "hukou_division_id", "residence_division_id", "phone", "relationship",
-                 "household_id")
+PERSON_FIELDS = (
+    "name",
+    "name_key",
+    "pinyin",
+    "initials",
+    "sex",
+    "birth_date",
+    "id_status",
+    "hukou_division_id",
+    "residence_division_id",
+    "phone",
+    "relationship",
+    "household_id",
+)
 LOCATION_FIELDS = ("hukou_division_id", "residence_division_id", "address", "urban")
 CONDITION_FIELDS = ("disability_category", "disability_grade", "labour_capacity")
-HOUSEHOLD_FIELDS = ("hukou_division_id", "residence_division_id", "address", "urban",
-                    "needs_review", "review_note")
+HOUSEHOLD_FIELDS = (
+    "hukou_division_id",
+    "residence_division_id",
+    "address",
+    "urban",
+    "needs_review",
+    "review_note",
+)
 
 
 @dataclass
@@ -45,19 +63,29 @@ def _household_values(rows: list[PersonRow]) -> dict[str, Any]:
     return {
         "hukou_division_id": src.hukou_division_id,
         "residence_division_id": src.residence_division_id or src.hukou_division_id,
-        "address": src.address, "urban": src.urban,
+        "address": src.address,
+        "urban": src.urban,
         "needs_review": not heads,
-        "review_note": "" if heads else "户主信息缺失或被拒绝，请核实 / head of household missing or rejected",
+        "review_note": ""
+        if heads
+        else "户主信息缺失或被拒绝，请核实 / head of household missing or rejected",
     }
 
 
 def _person_values(r: PersonRow, household_id: int) -> dict[str, Any]:
     return {
-        "name": r.name, "name_key": r.name_key, "pinyin": r.pinyin, "initials": r.initials,
-        "sex": r.sex, "birth_date": r.birth_date, "id_status": r.id_status,
+        "name": r.name,
+        "name_key": r.name_key,
+        "pinyin": r.pinyin,
+        "initials": r.initials,
+        "sex": r.sex,
+        "birth_date": r.birth_date,
+        "id_status": r.id_status,
         "hukou_division_id": r.hukou_division_id,
         "residence_division_id": r.residence_division_id or r.hukou_division_id,
-        "phone": r.phone, "relationship": r.relationship, "household_id": household_id,
+        "phone": r.phone,
+        "relationship": r.relationship,
+        "household_id": household_id,
     }
 
 
@@ -77,9 +105,15 @@ class ChunkWriter:
             (p.household_id, p.name): p
             for p in Person.objects.filter(household_id__in=hh_ids, id_number__isnull=True)
         }
-        self.batches = {m: DatedBatch(m, f) for m, f in (
-            (Membership, ("household_id", "relationship")), (Location, LOCATION_FIELDS),
-            (Condition, Condition.FIELDS), (Income, ("monthly_fen", "source")))}
+        self.batches: dict[type[Dated], DatedBatch] = {
+            m: DatedBatch(m, f)
+            for m, f in (
+                (Membership, ("household_id", "relationship")),
+                (Location, LOCATION_FIELDS),
+                (Condition, Condition.FIELDS),
+                (Income, ("monthly_fen", "source")),
+            )
+        }
 
     def run(self, before_household: Callable[[str], None] | None = None) -> Outcome:
         new_households = []
@@ -104,18 +138,23 @@ class ChunkWriter:
         for ref, hh in self.households.items():
             if hh.pk == person.household_id:
                 return ref
-        return Household.objects.filter(pk=person.household_id).values_list("ref", flat=True).first()
+        return (
+            Household.objects.filter(pk=person.household_id or 0).values_list("ref", flat=True).first()
+        )
 
-    def _match(self, ref: str, r: PersonRow) -> Person | None | RowError:
+    def _match(self, ref: str, r: PersonRow) -> Person | RowError | None:
         hh = self.households[ref]
         if r.id_number:
             p = self.by_id.get(r.id_number)
             if p is not None and p.household_id not in (None, hh.pk):
                 other = self._owner_ref(p)
-                return RowError(r.row, "公民身份号码",
-                                f"该身份证号已在户 {other} 中登记；人员迁移请使用“人员迁户”功能",
-                                f"this ID number is already registered in household {other}; "
-                                "use the person move operation")
+                return RowError(
+                    r.row,
+                    "公民身份号码",
+                    f"该身份证号已在户 {other} 中登记；人员迁移请使用“人员迁户”功能",
+                    f"this ID number is already registered in household {other}; "
+                    "use the person move operation",
+                )
             return p
         return self.by_name.get((hh.pk, r.name))
 
@@ -138,11 +177,14 @@ class ChunkWriter:
         for p, r in created:
             self._facts(p, r, new=True)
             self.out.status[r.row] = "created"
-            self.out.audits.append(Audit("create", "person", p.pk, p.household_id,
-                                         summary=f"导入新增 {p.name}"))
+            self.out.audits.append(
+                Audit("create", "person", p.pk, p.household_id, summary=f"导入新增 {p.name}")
+            )
         changed_people = []
         for p, r, values in updated:
-            diff = {k: [str(getattr(p, k)), str(v)] for k, v in values.items() if getattr(p, k) != v}
+            diff = {
+                k: [str(getattr(p, k)), str(v)] for k, v in values.items() if getattr(p, k) != v
+            }
             for k, v in values.items():
                 setattr(p, k, v)
             fact_diff = self._facts(p, r, new=False)
@@ -150,8 +192,11 @@ class ChunkWriter:
             if diff:
                 changed_people.append(p)
                 self.out.status[r.row] = "updated"
-                self.out.audits.append(Audit("update", "person", p.pk, p.household_id, diff,
-                                             summary=f"导入更新 {p.name}"))
+                self.out.audits.append(
+                    Audit(
+                        "update", "person", p.pk, p.household_id, diff, summary=f"导入更新 {p.name}"
+                    )
+                )
             else:
                 self.out.status[r.row] = "unchanged"
         Person.objects.bulk_update(changed_people, list(PERSON_FIELDS), batch_size=1000)
@@ -169,8 +214,13 @@ class ChunkWriter:
         for ref, r in heads.items():
             hh = self.households[ref]
             p = self.by_id.get(r.id_number) if r.id_number else None
-            pk = p.pk if p else Person.objects.filter(household=hh, name=r.name).values_list(
-                "pk", flat=True).first()
+            pk = (
+                p.pk
+                if p
+                else Person.objects.filter(household=hh, name=r.name)
+                .values_list("pk", flat=True)
+                .first()
+            )
             if hh.head_id != pk:
                 hh.head_id = pk
                 to_save.append(hh)
@@ -182,13 +232,19 @@ class ChunkWriter:
             self.by_id[r.id_number] = p
         cur = {} if new else self._current(p)
         diff: dict[str, Any] = {}
-        wanted = {
+        wanted: dict[type[Dated], dict[str, Any]] = {
             Membership: {"household_id": p.household_id, "relationship": r.relationship},
-            Location: {"hukou_division_id": p.hukou_division_id,
-                       "residence_division_id": p.residence_division_id,
-                       "address": r.address, "urban": r.urban},
-            Condition: {"disability_category": r.disability_category,
-                        "disability_grade": r.disability_grade, "labour_capacity": r.labour_capacity},
+            Location: {
+                "hukou_division_id": p.hukou_division_id,
+                "residence_division_id": p.residence_division_id,
+                "address": r.address,
+                "urban": r.urban,
+            },
+            Condition: {
+                "disability_category": r.disability_category,
+                "disability_grade": r.disability_grade,
+                "labour_capacity": r.labour_capacity,
+            },
         }
         if r.monthly_income_fen is not None:
             wanted[Income] = {"monthly_fen": r.monthly_income_fen, "source": "import"}
@@ -198,12 +254,21 @@ class ChunkWriter:
             if not differs(row, values, fields):
                 continue
             if row is not None:
-                diff[model.__name__.lower()] = {f: [str(getattr(row, f)), str(values[f])]
-                                                for f in fields if getattr(row, f) != values[f]}
-            keep = {f: getattr(row, f) for f in Condition.FIELDS} if (
-                model is Condition and row is not None) else {}
+                diff[model.__name__.lower()] = {
+                    f: [str(getattr(row, f)), str(values[f])]
+                    for f in fields
+                    if getattr(row, f) != values[f]
+                }
+            keep = (
+                {f: getattr(row, f) for f in Condition.FIELDS}
+                if (model is Condition and row is not None)
+                else {}
+            )
             extra = {"kind": "declared"} if model is Income else {}
-            self.batches[model].change(row, model(person=p, **{**keep, **values, **extra}), on=self.on)
+            factory: Any = model
+            self.batches[model].change(
+                row, factory(person=p, **{**keep, **values, **extra}), on=self.on
+            )
         return diff
 
     def _current(self, p: Person) -> dict[type, Any]:
@@ -220,8 +285,13 @@ class ChunkWriter:
         self._current_cache = cache
 
 
-def apply_chunk(groups: list[tuple[str, list[PersonRow]]], *, on: dt.date, actor: User,
-                before_household: Callable[[str], None] | None = None) -> Outcome:
+def apply_chunk(
+    groups: list[tuple[str, list[PersonRow]]],
+    *,
+    on: dt.date,
+    actor: User,
+    before_household: Callable[[str], None] | None = None,
+) -> Outcome:
     """Write one chunk of households atomically; returns row statuses and row errors."""
     with transaction.atomic():
         writer = ChunkWriter(groups, on)

@@ -69,13 +69,16 @@ def _xlsx_sheets(path: Path) -> Iterator[Sheet]:
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a corrupt file
-        raise UnreadableFile("无法读取 Excel 文件，文件可能已损坏", "cannot read the Excel file") from exc
+        raise UnreadableFile(
+            "无法读取 Excel 文件，文件可能已损坏", "cannot read the Excel file"
+        ) from exc
     for ws in wb.worksheets:
         it = ws.iter_rows(values_only=True)
         first = next(it, None)
         headers = [str(c).strip() if c is not None else "" for c in (first or ())]
         rows = (
-            (i, list(r)) for i, r in enumerate(it, start=2)
+            (i, list(r))
+            for i, r in enumerate(it, start=2)
             if any(c is not None and str(c).strip() for c in r)
         )
         yield Sheet(ws.title, headers, rows)
@@ -87,7 +90,9 @@ def _xls_sheets(path: Path) -> Iterator[Sheet]:
     try:
         book = xlrd.open_workbook(str(path))
     except Exception as exc:
-        raise UnreadableFile("无法读取 .xls 文件，文件可能已损坏", "cannot read the .xls file") from exc
+        raise UnreadableFile(
+            "无法读取 .xls 文件，文件可能已损坏", "cannot read the .xls file"
+        ) from exc
     for sh in book.sheets():
         if sh.nrows == 0:
             continue
@@ -109,7 +114,10 @@ def _xls_sheets(path: Path) -> Iterator[Sheet]:
 
 
 READERS: dict[str, Callable[[Path], Iterator[Sheet]]] = {
-    ".csv": _csv_sheets, ".txt": _csv_sheets, ".xlsx": _xlsx_sheets, ".xlsm": _xlsx_sheets,
+    ".csv": _csv_sheets,
+    ".txt": _csv_sheets,
+    ".xlsx": _xlsx_sheets,
+    ".xlsm": _xlsx_sheets,
     ".xls": _xls_sheets,
 }
 

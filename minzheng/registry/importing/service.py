@@ -38,9 +38,15 @@ class ImportReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "file": self.file, "sheet": self.sheet, "rows": self.rows, "created": self.created,
-            "updated": self.updated, "unchanged": self.unchanged, "rejected": self.rejected,
-            "households": self.households, "batch_id": self.batch_id,
+            "file": self.file,
+            "sheet": self.sheet,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "households": self.households,
+            "batch_id": self.batch_id,
             "errors": [e.as_dict() for e in sorted(self.errors, key=lambda e: e.row)],
             "notes": [n.as_dict() for n in self.notes],
         }
@@ -56,12 +62,15 @@ def _pick_sheet(path: Path) -> tuple[Sheet, dict[str, int]]:
         seen.append(sheet)
     found = header_map(seen[0].headers) if seen else {}
     need = "、".join(c.zh for c in missing_required(found))
-    raise UnreadableFile(f"找不到表头：缺少必填列 {need}（请使用导入模板）",
-                         f"no matching header row: required columns missing ({need}); use the template")
+    raise UnreadableFile(
+        f"找不到表头：缺少必填列 {need}（请使用导入模板）",
+        f"no matching header row: required columns missing ({need}); use the template",
+    )
 
 
-def _group(sheet: Sheet, found: dict[str, int], checker: RowChecker,
-           report: ImportReport) -> dict[str, list[PersonRow]]:
+def _group(
+    sheet: Sheet, found: dict[str, int], checker: RowChecker, report: ImportReport
+) -> dict[str, list[PersonRow]]:
     """Validate every row; keep good rows grouped by household, in file order."""
     groups: dict[str, list[PersonRow]] = {}
     first_row_of_id: dict[str, int] = {}
@@ -82,23 +91,35 @@ def _group(sheet: Sheet, found: dict[str, int], checker: RowChecker,
     return groups
 
 
-def _duplicate(r: PersonRow, first_row_of_id: dict[str, int], heads: dict[str, int]) -> RowError | None:
+def _duplicate(
+    r: PersonRow, first_row_of_id: dict[str, int], heads: dict[str, int]
+) -> RowError | None:
     if r.id_number:
         if r.id_number in first_row_of_id:
             n = first_row_of_id[r.id_number]
-            return RowError(r.row, "公民身份号码", f"身份证号与第 {n} 行重复",
-                            f"duplicate ID number (same as row {n})")
+            return RowError(
+                r.row,
+                "公民身份号码",
+                f"身份证号与第 {n} 行重复",
+                f"duplicate ID number (same as row {n})",
+            )
         first_row_of_id[r.id_number] = r.row
     if r.relationship == codes.HEAD:
         if r.household_ref in heads:
             n = heads[r.household_ref]
-            return RowError(r.row, "与户主关系", f"一户只能有一名户主（第 {n} 行已是户主）",
-                            f"a household has one head (row {n} already is)")
+            return RowError(
+                r.row,
+                "与户主关系",
+                f"一户只能有一名户主（第 {n} 行已是户主）",
+                f"a household has one head (row {n} already is)",
+            )
         heads[r.household_ref] = r.row
     return None
 
 
-def _chunks(groups: dict[str, list[PersonRow]], size: int) -> list[list[tuple[str, list[PersonRow]]]]:
+def _chunks(
+    groups: dict[str, list[PersonRow]], size: int
+) -> list[list[tuple[str, list[PersonRow]]]]:
     out: list[list[tuple[str, list[PersonRow]]]] = [[]]
     n = 0
     for ref, rows in groups.items():
@@ -110,9 +131,15 @@ def _chunks(groups: dict[str, list[PersonRow]], size: int) -> list[list[tuple[st
     return [c for c in out if c]
 
 
-def registry_import(*, actor: User, path: Path, as_of: dt.date | None = None,
-                    progress: Progress | None = None, chunk_rows: int = 2000,
-                    before_household: Callable[[str], None] | None = None) -> ImportReport:
+def registry_import(
+    *,
+    actor: User,
+    path: Path,
+    as_of: dt.date | None = None,
+    progress: Progress | None = None,
+    chunk_rows: int = 2000,
+    before_household: Callable[[str], None] | None = None,
+) -> ImportReport:
     """Import the registry spreadsheet at ``path``; rows are accepted or rejected one by one.
 
     Raises :class:`UnreadableFile` when the file cannot be read at all.
@@ -123,7 +150,9 @@ def registry_import(*, actor: User, path: Path, as_of: dt.date | None = None,
     headers = {k: sheet.headers[i] for k, i in found.items()}
     groups = _group(sheet, found, RowChecker(headers, DivisionIndex(), on), report)
     batch = ImportBatch.objects.create(
-        file_name=path.name, sha256=hashlib.sha256(path.read_bytes()).hexdigest(), actor=actor,
+        file_name=path.name,
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        actor=actor,
         rows=report.rows,
     )
     report.batch_id, report.households = batch.pk, len(groups)

@@ -26,8 +26,12 @@ def _data_sheet(ws: object, columns: tuple[Column, ...]) -> None:
             for r in range(2, TEMPLATE_ROWS + 2):
                 ws.cell(row=r, column=i).number_format = "@"  # type: ignore[attr-defined]
         if col.choices:
-            dv = DataValidation(type="list", formula1='"' + ",".join(col.choices) + '"',
-                                allow_blank=True, showErrorMessage=False)
+            dv = DataValidation(
+                type="list",
+                formula1='"' + ",".join(col.choices) + '"',
+                allow_blank=True,
+                showErrorMessage=False,
+            )
             dv.add(f"{letter}2:{letter}{TEMPLATE_ROWS + 1}")
             ws.add_data_validation(dv)  # type: ignore[attr-defined]
     ws.freeze_panes = "A2"  # type: ignore[attr-defined]
@@ -39,9 +43,13 @@ def _help_sheet(ws: object, columns: tuple[Column, ...]) -> None:
     rows = [
         ["填表说明 / Instructions"],
         ["1. 每行一名人员，同一户的成员填写相同的户编号；红色列为必填。"],
-        ["2. 公民身份号码列已设置为文本格式；若从其他表格粘贴，请“选择性粘贴 → 数值”，"
-         "否则 Excel 会把 18 位号码变成 4.40106E+17 并丢失位数，此类行会被拒绝。"],
-        ["3. 行政区划代码填 6 位（县）、9 位（乡镇街道）或 12 位（村居）；已撤销的代码会自动对应到现行区划。"],
+        [
+            "2. 公民身份号码列已设置为文本格式；若从其他表格粘贴，请“选择性粘贴 → 数值”，"
+            "否则 Excel 会把 18 位号码变成 4.40106E+17 并丢失位数，此类行会被拒绝。"
+        ],
+        [
+            "3. 行政区划代码填 6 位（县）、9 位（乡镇街道）或 12 位（村居）；已撤销的代码会自动对应到现行区划。"
+        ],
         ["4. 重复导入同一文件不会产生重复数据；修改某行后再次导入只更新该行。"],
         [],
         ["列名", "English", "必填", "说明"],

@@ -23,8 +23,12 @@ class RowError:
     reason_en: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "reason": self.reason,
-                "reason_en": self.reason_en}
+        return {
+            "row": self.row,
+            "column": self.column,
+            "reason": self.reason,
+            "reason_en": self.reason_en,
+        }
 
 
 @dataclass
@@ -86,10 +90,19 @@ class RowChecker:
         values: dict[str, Any] = {}
         for key in ("household_ref", "name", "relationship", "hukou_division"):
             if not text(cells.get(key)):
-                errors.append(self._err(rownum, key, f"{BY_KEY[key].zh}不能为空",
-                                        f"{BY_KEY[key].en} is required"))
-        steps = (self._identity, self._relationship, self._divisions, self._money,
-                 self._condition, self._misc)
+                errors.append(
+                    self._err(
+                        rownum, key, f"{BY_KEY[key].zh}不能为空", f"{BY_KEY[key].en} is required"
+                    )
+                )
+        steps = (
+            self._identity,
+            self._relationship,
+            self._divisions,
+            self._money,
+            self._condition,
+            self._misc,
+        )
         for step in steps:
             try:
                 step(rownum, cells, values, errors)
@@ -100,11 +113,17 @@ class RowChecker:
         values.pop("_col", None)
         return PersonRow(row=rownum, **values)
 
-    def _identity(self, rownum: int, cells: dict[str, Cell], v: dict[str, Any], errors: list) -> None:
+    def _identity(
+        self, rownum: int, cells: dict[str, Cell], v: dict[str, Any], errors: list
+    ) -> None:
         name = normalise_name(text(cells.get("name")))
-        v.update(household_ref=text(cells.get("household_ref")), name=name,
-                 name_key=name_key(name) if name else "", pinyin=name_pinyin(name) if name else "",
-                 initials=name_initials(name) if name else "")
+        v.update(
+            household_ref=text(cells.get("household_ref")),
+            name=name,
+            name_key=name_key(name) if name else "",
+            pinyin=name_pinyin(name) if name else "",
+            initials=name_initials(name) if name else "",
+        )
         raw = cells.get("id_number")
         v.update(id_number=None, id_status="missing", sex="0", birth_date=None)
         if isinstance(raw, int | float) and not isinstance(raw, bool):
@@ -115,7 +134,9 @@ class RowChecker:
             except InvalidId as exc:
                 errors.append(self._err(rownum, "id_number", exc.message, exc.message_en))
                 return
-            v.update(id_number=rid.number, id_status="valid", sex=rid.sex, birth_date=rid.birth_date)
+            v.update(
+                id_number=rid.number, id_status="valid", sex=rid.sex, birth_date=rid.birth_date
+            )
         v["_col"] = "birth_date"
         born = date_value(cells.get("birth_date"))
         if v["birth_date"] is None:
@@ -125,33 +146,52 @@ class RowChecker:
             elif born is not None:
                 v["id_status"] = "unregistered"
 
-    def _relationship(self, rownum: int, cells: dict[str, Cell], v: dict[str, Any], errors: list) -> None:
+    def _relationship(
+        self, rownum: int, cells: dict[str, Cell], v: dict[str, Any], errors: list
+    ) -> None:
         raw = code_text(cells.get("relationship"))
         code = codes.lookup(raw, codes.RELATIONSHIP, codes.RELATIONSHIP_ALIASES) if raw else ""
         if raw and code is None:
-            errors.append(self._err(rownum, "relationship", f"与户主关系“{raw}”无法识别，请填写 GB/T 4761 代码或名称",
-                                    f"unknown relationship '{raw}'; use a GB/T 4761 code or name"))
+            errors.append(
+                self._err(
+                    rownum,
+                    "relationship",
+                    f"与户主关系“{raw}”无法识别，请填写 GB/T 4761 代码或名称",
+                    f"unknown relationship '{raw}'; use a GB/T 4761 code or name",
+                )
+            )
         v["relationship"] = code or ""
 
-    def _division(self, rownum: int, key: str, cells: dict[str, Cell], v: dict[str, Any],
-                  errors: list) -> int | None:
+    def _division(
+        self, rownum: int, key: str, cells: dict[str, Cell], v: dict[str, Any], errors: list
+    ) -> int | None:
         raw = code_text(cells.get(key))
         if not raw:
             return None
         found = self.divisions.resolve(raw)
         if found is None:
-            errors.append(self._err(rownum, key, f"行政区划代码“{raw}”不存在",
-                                    f"unknown division code '{raw}'"))
+            errors.append(
+                self._err(
+                    rownum, key, f"行政区划代码“{raw}”不存在", f"unknown division code '{raw}'"
+                )
+            )
             return None
         pk, retired = found
         if retired:
             code = self.divisions.code_of[pk]
-            v.setdefault("notes", []).append(self._err(
-                rownum, key, f"区划代码 {raw} 已撤销，已对应到现行区划 {code[:6]}",
-                f"division code {raw} is retired; mapped to its successor {code[:6]}"))
+            v.setdefault("notes", []).append(
+                self._err(
+                    rownum,
+                    key,
+                    f"区划代码 {raw} 已撤销，已对应到现行区划 {code[:6]}",
+                    f"division code {raw} is retired; mapped to its successor {code[:6]}",
+                )
+            )
         return pk
 
-    def _divisions(self, rownum: int, cells: dict[str, Cell], v: dict[str, Any], errors: list) -> None:
+    def _divisions(
+        self, rownum: int, cells: dict[str, Cell], v: dict[str, Any], errors: list
+    ) -> None:
         v["hukou_division_id"] = self._division(rownum, "hukou_division", cells, v, errors)
         v["residence_division_id"] = self._division(rownum, "residence_division", cells, v, errors)
 
@@ -159,30 +199,62 @@ class RowChecker:
         v["_col"] = "monthly_income"
         v["monthly_income_fen"] = money_fen(cells.get("monthly_income"))
 
-    def _coded(self, rownum: int, key: str, cells: dict[str, Cell], table: dict, aliases: dict,
-               errors: list) -> str:
+    def _coded(
+        self,
+        rownum: int,
+        key: str,
+        cells: dict[str, Cell],
+        table: dict,
+        aliases: dict,
+        errors: list,
+    ) -> str:
         raw = text(cells.get(key))
         if not raw:
             return ""
         code = codes.lookup(raw, table, aliases)
         if code is None:
             allowed = "、".join(table.values())
-            errors.append(self._err(rownum, key, f"“{raw}”不是有效的{BY_KEY[key].zh}，可填：{allowed}",
-                                    f"'{raw}' is not a valid {BY_KEY[key].en}"))
+            errors.append(
+                self._err(
+                    rownum,
+                    key,
+                    f"“{raw}”不是有效的{BY_KEY[key].zh}，可填：{allowed}",
+                    f"'{raw}' is not a valid {BY_KEY[key].en}",
+                )
+            )
             return ""
         return code
 
-    def _condition(self, rownum: int, cells: dict[str, Cell], v: dict[str, Any], errors: list) -> None:
-        cat = self._coded(rownum, "disability_category", cells, codes.DISABILITY,
-                          codes.DISABILITY_ALIASES, errors)
-        grade = self._coded(rownum, "disability_grade", cells, codes.DISABILITY_GRADE,
-                            codes.DISABILITY_GRADE_ALIASES, errors)
+    def _condition(
+        self, rownum: int, cells: dict[str, Cell], v: dict[str, Any], errors: list
+    ) -> None:
+        cat = self._coded(
+            rownum, "disability_category", cells, codes.DISABILITY, codes.DISABILITY_ALIASES, errors
+        )
+        grade = self._coded(
+            rownum,
+            "disability_grade",
+            cells,
+            codes.DISABILITY_GRADE,
+            codes.DISABILITY_GRADE_ALIASES,
+            errors,
+        )
         if grade and not cat and not text(cells.get("disability_category")):
-            errors.append(self._err(rownum, "disability_category", "填写了残疾等级但缺少残疾类别",
-                                    "a disability grade needs a disability category"))
-        v.update(disability_category=cat, disability_grade=grade,
-                 labour_capacity=self._coded(rownum, "labour_capacity", cells, codes.LABOUR,
-                                             codes.LABOUR_ALIASES, errors))
+            errors.append(
+                self._err(
+                    rownum,
+                    "disability_category",
+                    "填写了残疾等级但缺少残疾类别",
+                    "a disability grade needs a disability category",
+                )
+            )
+        v.update(
+            disability_category=cat,
+            disability_grade=grade,
+            labour_capacity=self._coded(
+                rownum, "labour_capacity", cells, codes.LABOUR, codes.LABOUR_ALIASES, errors
+            ),
+        )
 
     def _misc(self, rownum: int, cells: dict[str, Cell], v: dict[str, Any], errors: list) -> None:
         raw = text(cells.get("urban_rural"))
@@ -192,9 +264,18 @@ class RowChecker:
         elif raw:
             code = codes.lookup(raw, codes.URBAN, codes.URBAN_ALIASES)
             if code is None:
-                errors.append(self._err(rownum, "urban_rural", f"城乡类别“{raw}”无效，应为 城镇 或 农村",
-                                        f"urban/rural '{raw}' is invalid; use 城镇 or 农村"))
+                errors.append(
+                    self._err(
+                        rownum,
+                        "urban_rural",
+                        f"城乡类别“{raw}”无效，应为 城镇 或 农村",
+                        f"urban/rural '{raw}' is invalid; use 城镇 or 农村",
+                    )
+                )
             else:
                 urban = code == "1"
-        v.update(urban=urban, address=text(cells.get("address"))[:200],
-                 phone=code_text(cells.get("phone"))[:30])
+        v.update(
+            urban=urban,
+            address=text(cells.get("address"))[:200],
+            phone=code_text(cells.get("phone"))[:30],
+        )

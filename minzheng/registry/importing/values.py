@@ -48,8 +48,10 @@ def money_fen(cell: Cell) -> int | None:
         if not s:
             return None
         if not _MONEY.match(s):
-            raise BadValue("金额格式错误，应为数字（元），最多两位小数",
-                           "not an amount in yuan (digits, up to 2 decimals)")
+            raise BadValue(
+                "金额格式错误，应为数字（元），最多两位小数",
+                "not an amount in yuan (digits, up to 2 decimals)",
+            )
         value = Decimal(s)
     try:
         fen = (value * 100).quantize(Decimal(1))
@@ -87,5 +89,7 @@ def date_value(cell: Cell) -> dt.date | None:
                 return dt.date(int(m[1]), int(m[2]), int(m[3]))
             except ValueError:
                 break
-    raise BadValue("日期格式错误，应为 2024-07-01 或 2024年7月1日",
-                   "not a date; use 2024-07-01 or 2024年7月1日")
+    raise BadValue(
+        "日期格式错误，应为 2024-07-01 或 2024年7月1日",
+        "not a date; use 2024-07-01 or 2024年7月1日",
+    )
