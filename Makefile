@@ -19,13 +19,13 @@ EXTRAS ?=
 	.tools/bin/pip install -q uv==$(UV_VERSION)
 
 $(BIN)/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PYTHON) $(EXTRAS)
+	$(UV) sync --frozen --inexact --python $(PYTHON) $(EXTRAS)
 	@touch $@
 
 install: $(BIN)/.installed
 
 install-spark: | $(UV)
-	$(UV) sync --frozen --python $(PYTHON) --extra spark
+	$(UV) sync --frozen --inexact --python $(PYTHON) --extra spark
 	@touch $(BIN)/.installed
 
 demo: install
