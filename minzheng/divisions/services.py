@@ -201,7 +201,11 @@ def _referencing_fields() -> list[tuple[type[models.Model], str]]:
     out = []
     for f in Division._meta.get_fields(include_hidden=True):
         rel: Any = f
-        if rel.auto_created and rel.one_to_many and rel.related_model._meta.app_label != "divisions":
+        if (
+            rel.auto_created
+            and rel.one_to_many
+            and rel.related_model._meta.app_label != "divisions"
+        ):
             out.append((rel.related_model, rel.field.name))
     return out
 

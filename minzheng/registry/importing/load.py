@@ -139,7 +139,9 @@ class ChunkWriter:
             if hh.pk == person.household_id:
                 return ref
         return (
-            Household.objects.filter(pk=person.household_id or 0).values_list("ref", flat=True).first()
+            Household.objects.filter(pk=person.household_id or 0)
+            .values_list("ref", flat=True)
+            .first()
         )
 
     def _match(self, ref: str, r: PersonRow) -> Person | RowError | None:
