@@ -6,6 +6,7 @@ to PostgreSQL. ``MINZHENG_DEBUG=1`` is set by ``make demo``.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 import dj_database_url
@@ -32,6 +33,13 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "minzheng.core",
     "minzheng.divisions",
     "minzheng.accounts",
@@ -46,8 +54,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "minzheng.accounts.middleware.RequestContextMiddleware",
+    "minzheng.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns lockouts into a response.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "minzheng.urls"
@@ -108,10 +126,73 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = data_dir() / "static"
+# Front-end libraries installed from the npm registry by `make` (package-lock.json pins them).
+NODE_MODULES = PACKAGE_DIR.parent / "node_modules"
+STATICFILES_DIRS = [
+    (prefix, path)
+    for prefix, path in [("vendor/htmx", NODE_MODULES / "htmx.org" / "dist")]
+    if path.exists()
+]
 
 PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": int(os.environ.get("MINZHENG_PASSWORD_MIN_LENGTH", "10"))},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Idle timeout: the session expires this long after the last request (default 30 min).
+SESSION_COOKIE_AGE = int(os.environ.get("MINZHENG_IDLE_MINUTES", "30")) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_ENGINE = "django.contrib.sessions.backends.db"  # server-side: logout really ends it
+
+# Lockout: 5 failed logins for one username within 15 minutes lock it for 15 minutes.
+AXES_FAILURE_LIMIT = int(os.environ.get("MINZHENG_LOCKOUT_FAILURES", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("MINZHENG_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# A township office reaches the server through one NAT address: locking by IP would lock
+# every caseworker of the office out after one colleague's typos.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_VERBOSE = False
+
+# Two factors: "off", "roles" (administrators and approvers) or "all".
+MINZHENG_2FA = os.environ.get("MINZHENG_2FA", "off" if DEBUG else "roles")
+OTP_TOTP_ISSUER = "Minzheng 民政"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "minzheng.core.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Minzheng 民政 API",
+    "DESCRIPTION": "Registry of low-income households and persons. Token: POST /api/v1/auth/token/",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 LOGGING = {
     "version": 1,

@@ -2,9 +2,16 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("minzheng.accounts.urls")),
+    path("divisions/", include("minzheng.divisions.urls")),
+    path("registry/", include("minzheng.registry.urls")),
+    path("api/v1/", include("minzheng.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("minzheng.web.urls")),
 ]

@@ -12,12 +12,39 @@ from minzheng.identity.resident_id import make_id
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     """Load provinces, prefectures, counties, Guangdong's townships and the history."""
+    from minzheng.accounts.services import ensure_role_groups
     from minzheng.divisions import services
 
     with django_db_blocker.unblock():
+        ensure_role_groups()
         services.divisions_load_official()
         services.divisions_load_subcounty(path=services.DATA_DIR / "townships.csv.gz", prefix="44")
         services.divisions_load_history()
+
+
+@pytest.fixture(autouse=True)
+def _inline_jobs(settings):  # type: ignore[no-untyped-def]
+    """Background jobs run before the response in tests, and axes forgets past failures."""
+    settings.MINZHENG_INLINE_JOBS = True
+    settings.MINZHENG_2FA = "off"  # tests that check two factors turn it on
+    # Argon2 is the real hasher (checked in tests/web); MD5 keeps fixtures fast.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def make_user(username: str, code: str, *roles: str, **extra):  # type: ignore[no-untyped-def]
+    """A user bound to the division ``code`` (6/9 digits, "" = nation) holding ``roles``."""
+    from django.contrib.auth.models import Group
+
+    from minzheng.accounts.models import User
+    from minzheng.divisions.models import Division
+
+    division = Division.objects.current().get(code=(code or "").ljust(12, "0"))
+    user = User.objects.create_user(
+        username=username, password="pw-" + username, division=division, **extra
+    )
+    for role in roles:
+        user.groups.add(Group.objects.get(name=role))
+    return user
 
 
 @pytest.fixture

@@ -91,9 +91,3 @@ def test_sqlite_runs_in_wal_with_busy_timeout(db):
     assert opts["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in opts["init_command"]
     assert opts["timeout"] >= 5
-
-
-def test_home_page_shows_counts(client, db):
-    resp = client.get("/")
-    assert resp.status_code == 200
-    assert "低收入人口动态监测平台" in resp.content.decode()

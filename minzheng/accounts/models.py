@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+
+from minzheng.accounts.roles import DATA_ROLES, WRITE_ROLES, Role
 
 
 class User(AbstractUser):
@@ -14,6 +18,28 @@ class User(AbstractUser):
         "divisions.Division", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    class Meta:
+        permissions = [
+            ("export_full_id", "可导出完整身份证号 / may export full ID numbers"),
+        ]
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        """Role codes held (the names of the user's groups that are roles)."""
+        codes = set(Role.values)
+        return frozenset(n for n in self.groups.values_list("name", flat=True) if n in codes)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles & set(roles))
+
+    @property
+    def sees_personal_data(self) -> bool:
+        return bool(self.is_active and self.roles & DATA_ROLES)
+
+    @property
+    def can_edit_registry(self) -> bool:
+        return bool(self.is_active and self.roles & WRITE_ROLES)
+
 
 class AuditEvent(models.Model):
     """One recorded action on personal or reference data. Never updated or deleted by the app."""
@@ -22,13 +48,15 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
-    action = models.CharField(max_length=40)  # create / update / delete / import / merge …
+    # create / update / delete / import / merge / read / search / export / login …
+    action = models.CharField(max_length=40, db_index=True)
     object_type = models.CharField(max_length=40)
     object_id = models.CharField(max_length=40, blank=True)
     household_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     changes = models.JSONField(default=dict, blank=True)
-    source = models.CharField(max_length=40, blank=True)  # cli / web / api / import batch …
+    source = models.CharField(max_length=40, blank=True)  # cli / web / api / import …
     ip = models.GenericIPAddressField(null=True, blank=True)
+    rows = models.PositiveIntegerField(null=True, blank=True)  # rows returned by a search/export
     summary = models.CharField(max_length=300, blank=True)
 
     class Meta:

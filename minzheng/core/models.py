@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -44,7 +43,7 @@ class Dated(models.Model):
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True)
 
-    objects: Any = DatedQuerySet.as_manager()
+    objects = DatedQuerySet.as_manager()
 
     class Meta:
         abstract = True

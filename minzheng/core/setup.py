@@ -9,16 +9,16 @@ from collections.abc import Iterator
 from django.core.management import call_command
 
 DEMO_ACCOUNTS = (
-    # username, division (6/9-digit), description
-    ("admin", "", "系统管理员 system administrator"),
-    ("security", "", "安全管理员 security administrator"),
-    ("auditor", "", "审计管理员 audit administrator"),
-    ("nation", "", "全国分析员 national analyst"),
-    ("province", "44", "省级分析员 provincial analyst (广东)"),
-    ("county1", "440106", "县级审批 approver, 天河区"),
-    ("county2", "440104", "县级审批 approver, 越秀区"),
-    ("reviewer1", "440106", "县级审核 reviewer, 天河区"),
-    ("town1", "440106001", "乡镇经办 caseworker, 五山街道"),
+    # username, division (6/9-digit; "" = nation), role, description
+    ("admin", "", "sysadmin", "系统管理员 system administrator"),
+    ("security", "", "secadmin", "安全管理员 security administrator"),
+    ("auditor", "", "auditadmin", "审计管理员 audit administrator"),
+    ("nation", "", "analyst", "全国分析员 national analyst"),
+    ("province", "44", "analyst", "省级分析员 provincial analyst (广东)"),
+    ("county1", "440106", "approver", "县级审批 approver, 天河区"),
+    ("county2", "440104", "approver", "县级审批 approver, 越秀区"),
+    ("reviewer1", "440106", "reviewer", "县级审核 reviewer, 天河区"),
+    ("town1", "440106001", "caseworker", "乡镇经办 caseworker, 五山街道"),
 )
 DEMO_AS_OF = dt.date(2024, 6, 30)
 
@@ -26,6 +26,9 @@ DEMO_AS_OF = dt.date(2024, 6, 30)
 def initialise(*, townships: bool = True) -> Iterator[str]:
     """Migrate, then load divisions (once): yields progress lines."""
     call_command("migrate", verbosity=0)
+    from minzheng.accounts.services import ensure_role_groups
+
+    ensure_role_groups()
     yield "数据库已就绪 database migrated"
     from minzheng.divisions import services
     from minzheng.divisions.models import Division
@@ -45,28 +48,26 @@ def demo_password() -> str:
 
 
 def demo_accounts() -> list[str]:
-    """Create the demo accounts if missing; returns one line per account."""
+    """Create the demo accounts (and role groups) if missing; returns one line per account."""
     from minzheng.accounts.models import User
+    from minzheng.accounts.services import ensure_role_groups
     from minzheng.divisions.models import Division
 
+    groups = ensure_role_groups()
     lines = []
-    for username, code, desc in DEMO_ACCOUNTS:
-        division = (
-            Division.objects.current().get(code=code.ljust(12, "0"))
-            if code
-            else (Division.objects.current().get(level=0))
-        )
+    for username, code, role, desc in DEMO_ACCOUNTS:
+        division = Division.objects.current().get(code=code.ljust(12, "0") if code else "0" * 12)
         user = User.objects.filter(username=username).first()
         if user is None:
             user = User(
                 username=username,
                 division=division,
                 first_name=desc.split()[0],
-                is_staff=username == "admin",
-                is_superuser=username == "admin",
+                is_staff=role in ("sysadmin", "secadmin", "auditadmin"),
             )
             user.set_password(demo_password())
             user.save()
+            user.groups.add(groups[role])
         lines.append(f"  {username:<10} {desc}")
     return lines
 

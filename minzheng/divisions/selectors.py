@@ -17,7 +17,7 @@ def normalise_code(code: str) -> str:
     return code.ljust(12, "0")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CodeMaps:
     """Current codes (→ pk) and retired codes (→ their successor's current code)."""
 
@@ -36,11 +36,19 @@ class CodeMaps:
         return self.current[found[0]], found[1]
 
 
-_version = 0
+def _stamp() -> tuple:
+    """Changes whenever divisions are loaded, re-coded, renamed or merged (and on rollback)."""
+    from django.db.models import Count, Max
+
+    from minzheng.divisions.models import DivisionChange
+
+    d = Division.objects.aggregate(n=Count("pk"), top=Max("pk"))
+    c = DivisionChange.objects.aggregate(top=Max("pk"), n=Count("pk"))
+    return d["n"], d["top"], c["top"], c["n"]
 
 
-@lru_cache(maxsize=1)
-def _maps(version: int) -> CodeMaps:
+@lru_cache(maxsize=2)
+def _maps(stamp: tuple) -> CodeMaps:
     rows = list(Division.objects.values_list("pk", "code", "valid_to", "successor_id"))
     current = {code: pk for pk, code, valid_to, _ in rows if valid_to is None}
     code_of = {pk: code for pk, code, _, _ in rows}
@@ -59,8 +67,12 @@ def _maps(version: int) -> CodeMaps:
 
 
 def code_maps() -> CodeMaps:
-    """Cached maps of every division code (invalidated when divisions change)."""
-    return _maps(_version)
+    """Maps of every division code, cached until the divisions change.
+
+    The cache key is read from the database, so another process's re-coding (or a
+    rolled-back one) is seen on the next call.
+    """
+    return _maps(_stamp())
 
 
 @dataclass(frozen=True)
@@ -96,12 +108,15 @@ def division_resolve(code: str) -> Resolution | None:
 
 def known_address_codes() -> frozenset[str]:
     """Every 6-digit code that has ever been in force (current and retired)."""
-    maps = code_maps()
+    return _address_codes(code_maps())
+
+
+@lru_cache(maxsize=2)
+def _address_codes(maps: CodeMaps) -> frozenset[str]:
     return frozenset(c[:6] for c in (*maps.current, *maps.retired) if c[6:] == "000000")
 
 
 def invalidate_cache() -> None:
-    """Forget cached code maps after divisions change."""
-    global _version
-    _version += 1
+    """Forget cached code maps (the stamp already notices changes; this frees memory)."""
     _maps.cache_clear()
+    _address_codes.cache_clear()

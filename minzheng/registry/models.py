@@ -8,10 +8,12 @@ stood on any date is rebuilt.
 from __future__ import annotations
 
 import uuid
+from typing import cast
 
 from django.db import models
 from django.db.models import Q
 
+from minzheng.accounts.scope import restrict
 from minzheng.core.models import Dated, Timestamped
 from minzheng.registry import codes
 from minzheng.registry.codes import choices
@@ -23,6 +25,22 @@ class IdStatus(models.TextChoices):
     INVALID = "invalid", "无效"
     UNREGISTERED = "unregistered", "未落户"  # e.g. a newborn not yet registered
     UNIDENTIFIED = "unidentified", "身份不明"  # e.g. a rescued person
+
+
+class HouseholdQuerySet(models.QuerySet):
+    def visible_to(self, actor: object) -> HouseholdQuerySet:
+        """Households whose hukou or residence division lies in ``actor``'s jurisdiction."""
+        return cast(HouseholdQuerySet, restrict(self, actor, "hukou_division", "residence_division"))
+
+
+class PersonQuerySet(models.QuerySet):
+    def visible_to(self, actor: object) -> PersonQuerySet:
+        """Persons whose hukou or residence division lies in ``actor``'s jurisdiction."""
+        return cast(PersonQuerySet, restrict(self, actor, "hukou_division", "residence_division"))
+
+    def active(self) -> PersonQuerySet:
+        """Persons not merged into another record."""
+        return self.filter(merged_into__isnull=True)
 
 
 class Household(Timestamped):
@@ -49,6 +67,8 @@ class Household(Timestamped):
     # Set when the head's row was rejected on import: the file needs a caseworker's look.
     needs_review = models.BooleanField(default=False)
     review_note = models.CharField(max_length=200, blank=True)
+
+    objects = HouseholdQuerySet.as_manager()
 
     class Meta:
         indexes = [
@@ -88,6 +108,8 @@ class Person(Timestamped):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         indexes = [
@@ -209,7 +231,7 @@ class ImportBatch(Timestamped):
 
     kind = models.CharField(max_length=20, default="registry")
     file_name = models.CharField(max_length=255)
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(max_length=64, blank=True)
     actor = models.ForeignKey(
         "accounts.User", null=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -236,3 +236,93 @@ def person_merge(*, actor: User, keep: Person, duplicate: Person, reason: str) -
         f"合并重复人员记录 {duplicate.pk} → {keep.pk}",
     )
     return keep
+
+
+def _changed(obj: object, values: dict) -> dict[str, list[str]]:
+    return {k: [str(getattr(obj, k)), str(v)] for k, v in values.items() if getattr(obj, k) != v}
+
+
+@transaction.atomic
+def household_update(
+    *, actor: User, household: Household, on: dt.date, **values: object
+) -> Household:
+    """Change a household's address, residence division or urban flag (audited with a diff).
+
+    A new residence division also moves every current member's residence from ``on``.
+    """
+    allowed = {"address", "residence_division", "urban"}
+    values = {k: v for k, v in values.items() if k in allowed}
+    diff = _changed(household, values)
+    if not diff:
+        return household
+    for k, v in values.items():
+        setattr(household, k, v)
+    household.full_clean()
+    household.save()
+    if "residence_division" in diff:
+        for person in Person.objects.filter(household=household):
+            person_relocate(
+                actor=actor,
+                person=person,
+                on=on,
+                residence_division=household.residence_division,
+                address=household.address,
+            )
+    _audit(actor, "update", household, diff, f"修改家庭档案 {household.ref}")
+    return household
+
+
+PERSON_EDITABLE = ("name", "phone")
+CONDITION_EDITABLE = (
+    "labour_capacity",
+    "disability_category",
+    "disability_grade",
+    "health",
+    "schooling",
+    "self_care_failed",
+)
+
+
+@transaction.atomic
+def person_update(*, actor: User, person: Person, on: dt.date, **values: object) -> Person:
+    """Change a person's name, phone or condition (condition changes are dated from ``on``)."""
+    own = {k: v for k, v in values.items() if k in PERSON_EDITABLE}
+    cond = {k: v for k, v in values.items() if k in CONDITION_EDITABLE}
+    diff = _changed(person, own)
+    if "name" in own:
+        name = normalise_name(str(own["name"]))
+        own.update(
+            name=name,
+            name_key=name_key(name),
+            pinyin=name_pinyin(name),
+            initials=name_initials(name),
+        )
+    for k, v in own.items():
+        setattr(person, k, v)
+    current = Condition.objects.current().filter(person=person).first()
+    base = {f: getattr(current, f) for f in Condition.FIELDS} if current else {}
+    cond_diff = _changed(current, cond) if current else {k: ["", str(v)] for k, v in cond.items()}
+    if cond_diff:
+        supersede(
+            current,
+            Condition(person=person, **{**base, **cond}),
+            on=on,
+            fields=list(Condition.FIELDS),
+        )
+        diff.update(cond_diff)
+    if diff:
+        person.full_clean(exclude=["name_key"])
+        person.save()
+        _audit(actor, "update", person, diff, f"修改人员信息 {person.name}")
+    return person
+
+
+@transaction.atomic
+def household_mark_reviewed(*, actor: User, household: Household) -> Household:
+    """Clear a household's review flag after a caseworker has checked it."""
+    if household.needs_review:
+        note = household.review_note
+        household.needs_review, household.review_note = False, ""
+        household.save(update_fields=["needs_review", "review_note", "updated_at"])
+        _audit(actor, "reviewed", household, {"note": note}, f"已核实家庭档案 {household.ref}")
+    return household

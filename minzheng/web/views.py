@@ -1,13 +1,18 @@
-"""The landing page: what this instance holds."""
+"""The home page: a workbench of counters that link to filtered lists."""
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from minzheng.accounts.scope import scope_of
 from minzheng.registry.selectors import registry_summary
 
 
+@login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Counts of divisions, households and persons, with links to the admin."""
-    return render(request, "web/home.html", {"summary": registry_summary()})
+    """工作台: counts inside the user's jurisdiction."""
+    summary = registry_summary(request.user)
+    summary["show_quality"] = scope_of(request.user).everything
+    return render(request, "web/home.html", {"nav": "home", "summary": summary})

@@ -139,25 +139,27 @@ def registry_import(
     progress: Progress | None = None,
     chunk_rows: int = 2000,
     before_household: Callable[[str], None] | None = None,
+    batch: ImportBatch | None = None,
 ) -> ImportReport:
     """Import the registry spreadsheet at ``path``; rows are accepted or rejected one by one.
 
-    Raises :class:`UnreadableFile` when the file cannot be read at all.
+    Raises :class:`UnreadableFile` when the file cannot be read at all. ``batch`` is an
+    existing record to report progress on (the upload page creates it first).
     """
     on = as_of or dt.date.today()
     sheet, found = _pick_sheet(path)
-    report = ImportReport(file=path.name, sheet=sheet.name)
+    report = ImportReport(file=batch.file_name if batch else path.name, sheet=sheet.name)
     headers = {k: sheet.headers[i] for k, i in found.items()}
     groups = _group(sheet, found, RowChecker(headers, DivisionIndex(), on), report)
-    batch = ImportBatch.objects.create(
-        file_name=path.name,
-        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
-        actor=actor,
-        rows=report.rows,
+    if batch is None:
+        batch = ImportBatch.objects.create(file_name=path.name, actor=actor)
+    extra = dict(batch.report or {})
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(), rows=report.rows, status="running"
     )
     report.batch_id, report.households = batch.pk, len(groups)
-    done = 0
     total = sum(len(r) for r in groups.values())
+    done = 0
     try:
         for chunk in _chunks(groups, chunk_rows):
             out = apply_chunk(chunk, on=on, actor=actor, before_household=before_household)
@@ -165,13 +167,20 @@ def registry_import(
             for status in out.status.values():
                 setattr(report, status, getattr(report, status) + 1)
             done += sum(len(rows) for _, rows in chunk)
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                report={**extra, "progress": [done, total]}
+            )
             if progress:
                 progress(done, total)
     except BaseException:
-        ImportBatch.objects.filter(pk=batch.pk).update(status="failed", report=report.as_dict())
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status="failed", report={**extra, **report.as_dict()}
+        )
         raise
     report.rejected = len({e.row for e in report.errors})
-    ImportBatch.objects.filter(pk=batch.pk).update(status="done", report=report.as_dict())
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status="done", report={**extra, **report.as_dict()}
+    )
     return report
 
 

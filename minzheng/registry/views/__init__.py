@@ -1,0 +1,1 @@
+"""Registry pages: thin views over selectors (reads) and services (writes)."""
