@@ -22,7 +22,12 @@ $(BIN)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --inexact --python $(PYTHON) $(EXTRAS)
 	@touch $@
 
-install: $(BIN)/.installed
+# Front-end libraries (htmx …) from the npm registry, pinned by package-lock.json; served by the app.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+install: $(BIN)/.installed node_modules/.installed
 
 install-spark: | $(UV)
 	$(UV) sync --frozen --inexact --python $(PYTHON) --extra spark
