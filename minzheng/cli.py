@@ -345,6 +345,40 @@ def _serve(port: int) -> None:
     call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
 
 
+@main.group()
+def audit() -> None:
+    """The audit trail.
+
+    \b
+    Example:
+      minzheng audit purge --older-than-days 365
+    """
+
+
+@audit.command("purge")
+@click.option(
+    "--older-than-days",
+    type=int,
+    default=365,
+    show_default=True,
+    help="Delete rows older than this (at least 180).",
+)
+def audit_purge(older_than_days: int) -> None:
+    """Delete audit rows past the retention period (six months are always kept).
+
+    \b
+    Example:
+      minzheng audit purge --older-than-days 365
+    """
+    setup_django()
+    from minzheng.accounts.services import audit_purge as purge
+
+    try:
+        click.echo(json.dumps({"deleted": purge(older_than_days=older_than_days)}))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def manage(args: tuple[str, ...]) -> None:

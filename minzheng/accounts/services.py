@@ -155,3 +155,21 @@ def ensure_role_groups() -> dict[str, Any]:
         group.permissions.set(perms)
         groups[role] = group
     return groups
+
+
+RETENTION_DAYS_MIN = 180
+
+
+def audit_purge(*, older_than_days: int) -> int:
+    """Delete audit rows older than ``older_than_days`` (at least 180: six months are kept)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    if older_than_days < RETENTION_DAYS_MIN:
+        raise ValueError(
+            f"审计日志至少保留 {RETENTION_DAYS_MIN} 天 / keep at least {RETENTION_DAYS_MIN} days"
+        )
+    cutoff = timezone.now() - dt.timedelta(days=older_than_days)
+    deleted, _ = AuditEvent.objects.filter(at__lt=cutoff).delete()
+    return deleted

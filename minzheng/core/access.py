@@ -30,6 +30,7 @@ def _requires(attr: str) -> Callable[[View], View]:
 
 
 data_required = _requires("sees_personal_data")
+login_required_view = _requires("is_authenticated")
 edit_required = _requires("can_edit_registry")
 
 

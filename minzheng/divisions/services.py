@@ -243,7 +243,6 @@ def division_recode(*, actor: User, division: Division, new_code: str, on: dt.da
     )
     audit_record(
         actor=actor,
-        source="divisions",
         events=[Audit("recode", "division", division.pk, changes={"code": [old_code, new_code]})],
     )
     invalidate_cache()
@@ -270,7 +269,6 @@ def division_rename(*, actor: User, division: Division, new_name: str, on: dt.da
     )
     audit_record(
         actor=actor,
-        source="divisions",
         events=[Audit("rename", "division", division.pk, changes={"name": [old, new_name]})],
     )
     return division
@@ -305,7 +303,6 @@ def division_merge(*, actor: User, absorbed: Division, into: Division, on: dt.da
     )
     audit_record(
         actor=actor,
-        source="divisions",
         events=[
             Audit("merge", "division", absorbed.pk, changes={"into": into.code, "moved": moved})
         ],

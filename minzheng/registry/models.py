@@ -30,7 +30,9 @@ class IdStatus(models.TextChoices):
 class HouseholdQuerySet(models.QuerySet):
     def visible_to(self, actor: object) -> HouseholdQuerySet:
         """Households whose hukou or residence division lies in ``actor``'s jurisdiction."""
-        return cast(HouseholdQuerySet, restrict(self, actor, "hukou_division", "residence_division"))
+        return cast(
+            HouseholdQuerySet, restrict(self, actor, "hukou_division", "residence_division")
+        )
 
 
 class PersonQuerySet(models.QuerySet):

@@ -29,7 +29,6 @@ def _audit(actor: User, action: str, obj: Person | Household, changes: dict, sum
     hh = obj.pk if isinstance(obj, Household) else obj.household_id
     audit_record(
         actor=actor,
-        source="service",
         events=[Audit(action, type(obj).__name__.lower(), obj.pk, hh, changes, summary)],
     )
 
@@ -301,7 +300,11 @@ def person_update(*, actor: User, person: Person, on: dt.date, **values: object)
         setattr(person, k, v)
     current = Condition.objects.current().filter(person=person).first()
     base = {f: getattr(current, f) for f in Condition.FIELDS} if current else {}
-    cond_diff = _changed(current, cond) if current else {k: ["", str(v)] for k, v in cond.items()}
+    cond_diff = (
+        _changed(current, cond)
+        if current
+        else {k: ["", str(v)] for k, v in cond.items() if v not in ("", None)}
+    )
     if cond_diff:
         supersede(
             current,

@@ -13,7 +13,7 @@ from minzheng.accounts.models import AuditEvent
 from minzheng.identity.resident_id import mask
 from minzheng.registry.models import Household, Person
 from tests.registry.sheets import row, write_csv
-from tests.web.conftest import login
+from tests.world import login
 
 
 def test_login_in_chinese_and_english(client, world):
