@@ -8,6 +8,8 @@ import pytest
 
 from minzheng.identity.resident_id import make_id
 
+pytest_plugins = ["tests.world"]
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]

@@ -32,6 +32,9 @@ class DatedQuerySet(models.QuerySet):
         return self.filter(valid_to__isnull=True)
 
 
+DatedManager = models.Manager.from_queryset(DatedQuerySet)
+
+
 class Dated(models.Model):
     """A fact that holds over a half-open date interval ``[valid_from, valid_to)``.
 
@@ -42,8 +45,6 @@ class Dated(models.Model):
 
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True)
-
-    objects = DatedQuerySet.as_manager()
 
     class Meta:
         abstract = True

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from minzheng.accounts.scope import restrict
-from minzheng.core.models import Dated, Timestamped
+from minzheng.core.models import Dated, DatedManager, Timestamped
 from minzheng.registry import codes
 from minzheng.registry.codes import choices
 
@@ -126,6 +126,8 @@ class Person(Timestamped):
 class Membership(Dated):
     """Person *p* belonged to household *h* with relationship *r* over an interval."""
 
+    objects = DatedManager()
+
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="memberships")
     relationship = models.CharField(max_length=2, choices=choices(codes.RELATIONSHIP))
@@ -141,6 +143,8 @@ class Membership(Dated):
 
 class Location(Dated):
     """Where a person's hukou is registered and where they live, over an interval."""
+
+    objects = DatedManager()
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="locations")
     hukou_division = models.ForeignKey(
@@ -162,6 +166,8 @@ class Location(Dated):
 
 class Condition(Dated):
     """A person's labour capacity, disability, self-care, health and schooling over an interval."""
+
+    objects = DatedManager()
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="conditions")
     labour_capacity = models.CharField(max_length=8, choices=choices(codes.LABOUR), blank=True)
@@ -196,6 +202,8 @@ class Condition(Dated):
 class Income(Dated):
     """A person's monthly income of one kind, in fen, over an interval."""
 
+    objects = DatedManager()
+
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="incomes")
     kind = models.CharField(max_length=10, choices=choices(codes.INCOME_KIND))
     monthly_fen = models.BigIntegerField()
@@ -213,6 +221,8 @@ class Income(Dated):
 
 class Asset(Dated):
     """A household asset: financial (value), homes, vehicles (count), business registrations."""
+
+    objects = DatedManager()
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="assets")
     person = models.ForeignKey(

@@ -15,7 +15,7 @@ from minzheng.accounts.models import AuditEvent
 from minzheng.accounts.services import audit_purge
 from minzheng.identity.resident_id import mask
 from tests.conftest import make_user
-from tests.world import login, world  # noqa: F401
+from tests.world import login
 
 FIELDS = ("actor_id", "action", "object_type", "object_id", "household_id", "source", "ip", "rows")
 
