@@ -19,11 +19,8 @@ def _env_bool(name: str, default: bool = False) -> bool:
 
 
 DEBUG = _env_bool("MINZHENG_DEBUG")
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG and not _env_bool("MINZHENG_ALLOW_INSECURE_KEY", True):
-        raise RuntimeError("SECRET_KEY must be set in production")
-    SECRET_KEY = "minzheng-insecure-development-key-change-me"
+# Development and demo only: production settings (settings_production) require SECRET_KEY.
+SECRET_KEY = os.environ.get("SECRET_KEY") or "minzheng-insecure-development-key-change-me"
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [

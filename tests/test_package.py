@@ -91,3 +91,26 @@ def test_sqlite_runs_in_wal_with_busy_timeout(db):
     assert opts["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in opts["init_command"]
     assert opts["timeout"] >= 5
+
+
+def test_production_settings_pass_check_deploy():
+    import os
+
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="minzheng.settings_production",
+        SECRET_KEY="x" * 20 + "-production-secret-for-the-check-only-0123456789",
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "minzheng.manage", "check", "--deploy", "--fail-level", "WARNING"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "no issues" in out.stdout
+    env.pop("SECRET_KEY")
+    out = subprocess.run(
+        [sys.executable, "-m", "minzheng.manage", "check"], capture_output=True, text=True, env=env
+    )
+    assert out.returncode != 0 and "SECRET_KEY" in out.stderr

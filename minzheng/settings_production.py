@@ -1,0 +1,31 @@
+"""Production settings: ``DJANGO_SETTINGS_MODULE=minzheng.settings_production``.
+
+Everything in :mod:`minzheng.settings`, plus HTTPS behind a proxy, secure cookies,
+HSTS and two factors for administrators and approvers. ``SECRET_KEY`` must be set.
+"""
+
+from __future__ import annotations
+
+import os
+
+from minzheng.settings import *  # noqa: F403
+
+if not os.environ.get("SECRET_KEY"):
+    raise RuntimeError("SECRET_KEY must be set in production (生产环境必须设置 SECRET_KEY)")
+SECRET_KEY = os.environ["SECRET_KEY"]
+DEBUG = False
+MINZHENG_2FA = os.environ.get("MINZHENG_2FA", "roles")
+
+# TLS terminates at the reverse proxy (nginx), which sets X-Forwarded-Proto.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = os.environ.get("MINZHENG_SSL_REDIRECT", "1") == "1"
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = int(os.environ.get("MINZHENG_HSTS_SECONDS", str(365 * 24 * 3600)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
