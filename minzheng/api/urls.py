@@ -1,0 +1,17 @@
+"""REST API v1: sign-in and the registry (mounted at ``/api/v1/``)."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from minzheng.accounts.api import TokenView
+from minzheng.registry.api.views import HouseholdViewSet, PersonViewSet
+
+router = SimpleRouter()
+router.register("households", HouseholdViewSet, basename="household")
+router.register("persons", PersonViewSet, basename="person")
+
+app_name = "api"
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="token"),
+    *router.urls,
+]

@@ -1,0 +1,241 @@
+"""Jurisdiction isolation: every URL pattern and API route, probed across counties and townships.
+
+A county-1 user probes county 2's objects (and a township user its sibling township's);
+nothing of theirs may appear in a status, body, count, export or error message. Each
+probe has a positive control: the owner's own user does see the object. Routes that hold
+no personal data are listed with the reason; a route neither probed nor listed fails.
+The second test removes the scoping filter and checks the first would then catch leaks.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from minzheng.accounts import scope
+from minzheng.identity.resident_id import mask
+from minzheng.registry.models import ImportBatch
+from tests.world import World, login
+
+# Routes with no personal data, and why.
+NO_PERSONAL_DATA = {
+    "set_language": "switches the interface language",
+    "accounts:login": "sign-in form",
+    "accounts:logout": "sign-out",
+    "accounts:otp": "second-factor form",
+    "accounts:audit": "audit administrator only (403 for data roles; tested in tests/accounts)",
+    "accounts:audit_export": "audit administrator only (403 for data roles)",
+    "api-schema": "the OpenAPI document",
+    "api-docs": "Swagger UI page",
+    "api:token": "issues the caller's own token",
+    "registry:import": "the user's own upload form and own batches",
+    "registry:import_template": "a blank template",
+    "registry:household_create": "a blank form; a foreign division is refused (tests/web)",
+}
+ADMIN_PREFIX = "admin:"  # Django admin: no registry model is registered; staff only
+
+
+def walk(
+    patterns: list[Any] | None = None, ns: str = "", prefix: str = ""
+) -> Iterator[tuple[str, str]]:
+    """(namespaced name, regex) of every named URL pattern."""
+    for p in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(p, URLResolver):
+            sub = f"{ns}{p.namespace}:" if p.namespace else ns
+            yield from walk(p.url_patterns, sub, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern) and p.name:
+            yield f"{ns}{p.name}", prefix + str(p.pattern)
+
+
+@dataclass
+class Probe:
+    """The secrets of the other side, and what every probe found."""
+
+    secrets: list[str]
+    probes: int = 0
+    leaks: list[str] = field(default_factory=list)
+    covered: set[str] = field(default_factory=set)
+
+    def check(self, route: str, who: str, status: int, text: str) -> None:
+        self.probes += 1
+        self.covered.add(route)
+        found = [s for s in self.secrets if s in text]
+        if found:
+            self.leaks.append(f"{route} as {who}: status {status} shows {found}")
+
+
+def body_text(resp: Any) -> str:
+    """The response as text; an .xlsx attachment as the text of its cells."""
+    ctype = resp.get("Content-Type", "")
+    if "spreadsheetml" in ctype:
+        from openpyxl import load_workbook
+
+        ws = load_workbook(io.BytesIO(resp.content)).active
+        return "\n".join(str(c) for row in ws.values for c in row if c is not None)
+    content = getattr(resp, "content", b"")
+    return content.decode("utf-8", "replace") if isinstance(content, bytes) else str(content)
+
+
+def without_echo(text: str, data: dict) -> str:
+    """Drop the prober's own query echoed back in the search box or an export link."""
+    for value in map(str, data.values()):
+        text = text.replace(f'value="{value}"', "").replace(f"q={value}", "")
+    return text
+
+
+def secrets_of(hh: Any, people: list[Any]) -> list[str]:
+    out = [hh.ref, str(hh.uid), hh.address]
+    for p in people:
+        out += [p.name, str(p.uid), p.id_number, mask(p.id_number)]
+    return out
+
+
+def api_client(user: Any) -> APIClient:
+    c = APIClient()
+    c.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return c
+
+
+# How to call each route: method, kwargs builder, data — for the probing side.
+def calls(route: str, target: Any, person: Any, kind: str) -> list[tuple[str, dict, dict]]:
+    uid = {"uid": target.uid}
+    data = {
+        "address": "探测",
+        "residence_division": "440106001",
+        "name": "探测",
+        "relationship": "20",
+    }
+    table: dict[str, list[tuple[str, dict, dict]]] = {
+        "registry:households": [
+            ("get", {}, {}),
+            ("get", {}, {"q": target.ref}),
+            ("get", {}, {"q": person.name}),
+            ("get", {}, {"q": person.id_number}),
+        ],
+        "registry:households_export": [("get", {}, {}), ("get", {}, {"q": person.name})],
+        "registry:persons": [
+            ("get", {}, {}),
+            ("get", {}, {"q": person.name}),
+            ("post", {}, {"id_number": person.id_number}),
+        ],
+        "registry:persons_export": [("get", {}, {"q": person.name})],
+        "registry:quality": [("get", {}, {})],
+        "web:home": [("get", {}, {})],
+        "divisions:tree": [("get", {}, {})],
+        "api:household-list": [
+            ("get", {}, {}),
+            ("get", {}, {"q": target.ref}),
+            ("get", {}, {"division": target.hukou_division.short_code}),
+        ],
+        "api:person-list": [("get", {}, {}), ("get", {}, {"q": person.name})],
+        "api:person-search": [("post", {}, {"id_number": person.id_number})],
+    }
+    if route in table:
+        return table[route]
+    if route in NO_PERSONAL_DATA or route.startswith(ADMIN_PREFIX):
+        return []
+    if route.startswith("registry:household") or route == "registry:member_add":
+        return [("get", uid, {}), ("post", uid, data)]
+    if route.startswith("registry:person"):
+        return [("get", {"uid": person.uid}, {}), ("post", {"uid": person.uid}, data)]
+    if route == "api:household-detail":
+        return [("get", uid, {}), ("patch", uid, {"address": "探测"})]
+    if route == "api:person-detail":
+        return [("get", {"uid": person.uid}, {})]
+    if route in ("registry:import_status", "registry:import_errors"):
+        return [("get", {"pk": kind}, {})]
+    return []
+
+
+def run_probes(world: World, client: Any) -> Probe:
+    """county1 → county 2's household; town1 → sibling township's household."""
+    foreign_batch = ImportBatch.objects.create(
+        file_name="乙一.csv", actor=world.users["county2"], status="done", report={"errors": []}
+    )
+    y_hh, y_people = world.households["y1"], world.persons["y1"]
+    t2_hh, t2_people = world.households["t2"], world.persons["t2"]
+    pairs = [("county1", y_hh, y_people), ("town1", t2_hh, t2_people)]
+    result = Probe(secrets=[])
+    routes = list(walk())
+    for who, hh, people in pairs:
+        result.secrets = [*secrets_of(hh, people), "乙一.csv"]
+        user = world.users[who]
+        for route, regex in routes:
+            is_api = regex.startswith("api/v1/")
+            c = api_client(user) if is_api else login(client, user)
+            for method, kwargs, data in calls(route, hh, people[1], str(foreign_batch.pk)):
+                url = reverse(route, kwargs=kwargs)
+                send: Callable[..., Any] = getattr(c, method)
+                resp = (
+                    send(url, data, format="json")
+                    if is_api and method != "get"
+                    else send(url, data)
+                )
+                text = without_echo(body_text(resp), data)
+                result.check(route, who, resp.status_code, f"{resp.status_code} {text}")
+                # 405: a POST-only route refuses GET before it looks anything up.
+                if kwargs and resp.status_code not in (404, 405):
+                    result.leaks.append(
+                        f"{route} as {who}: status {resp.status_code}, expected 404"
+                    )
+    return result
+
+
+def positive_controls(world: World, client: Any) -> int:
+    """The owners see what the probes must not: otherwise the probes prove nothing."""
+    n = 0
+    checks = [("county2", "y1"), ("town2", "t2"), ("county1", "moved"), ("county2", "moved")]
+    for who, key in checks:
+        hh, person = world.households[key], world.persons[key][0]
+        login(client, world.users[who])
+        for url, needle in [
+            (reverse("registry:household", kwargs={"uid": hh.uid}), hh.ref),
+            (reverse("registry:person", kwargs={"uid": person.uid}), person.id_number),
+            (reverse("registry:households") + f"?q={hh.ref}", hh.ref),
+        ]:
+            resp = client.get(url)
+            assert resp.status_code == 200 and needle in body_text(resp), (who, url)
+            n += 1
+        api = api_client(world.users[who])
+        resp = api.get(reverse("api:household-detail", kwargs={"uid": hh.uid}))
+        assert resp.status_code == 200 and hh.ref in body_text(resp), (who, "api")
+        resp = api.post(
+            reverse("api:person-search"), {"id_number": person.id_number}, format="json"
+        )
+        assert resp.status_code == 200 and str(person.uid) in body_text(resp), (who, "api search")
+        n += 2
+    return n
+
+
+def test_no_route_leaks_across_jurisdictions(world, client, capsys):
+    result = run_probes(world, client)
+    controls = positive_controls(world, client)
+    names = {name for name, _ in walk()}
+    skipped = sorted(
+        n
+        for n in names - result.covered
+        if n not in NO_PERSONAL_DATA and not n.startswith(ADMIN_PREFIX)
+    )
+    with capsys.disabled():
+        print(
+            f"\nisolation: {len(names)} routes, {len(result.covered)} probed, "
+            f"{result.probes} probes, {controls} positive controls"
+        )
+    assert skipped == [], f"routes neither probed nor declared free of personal data: {skipped}"
+    assert result.leaks == [], "\n".join(result.leaks)
+    assert result.probes >= 40
+
+
+def test_the_probe_catches_a_missing_scope(world, client, monkeypatch):
+    """Disable the one scoping filter: the same probes must now report leaks."""
+    monkeypatch.setattr(scope, "division_filter", lambda s, *fields: None)
+    result = run_probes(world, client)
+    assert len(result.leaks) >= 10
+    assert any(re.search(r"registry:household as county1", leak) for leak in result.leaks)
