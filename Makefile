@@ -51,7 +51,7 @@ fmt: install
 	$(BIN)/ruff check --fix minzheng tests bench scripts
 
 types: install
-	$(BIN)/mypy minzheng
+	$(BIN)/mypy --no-incremental minzheng
 
 check: lint types
 	$(BIN)/python manage.py check

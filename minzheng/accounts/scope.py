@@ -8,10 +8,13 @@ else tests codes. The test is a range on the 12-digit code (``'440106000000' ≤
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.db.models import Q, QuerySet
 
 from minzheng.divisions.models import Division
+
+QS = TypeVar("QS", bound=QuerySet)
 
 
 @dataclass(frozen=True)
@@ -61,12 +64,18 @@ def division_filter(scope: Scope, *fields: str) -> Q | None:
     return q
 
 
-def restrict(qs: QuerySet, actor: object, *fields: str) -> QuerySet:
+def restrict(qs: QS, actor: object, *fields: str) -> QS:
     """``qs`` limited to rows whose division ``fields`` lie in ``actor``'s jurisdiction."""
     scope = scope_of(actor)
     if scope.nothing:
         return qs.none()
     q = division_filter(scope, *fields)
+    return qs if q is None else qs.filter(q)
+
+
+def within(qs: QS, division: Division, *fields: str) -> QS:
+    """``qs`` limited to rows whose division ``fields`` lie inside ``division`` (a filter)."""
+    q = division_filter(Scope(prefix=division.prefix), *fields)
     return qs if q is None else qs.filter(q)
 
 

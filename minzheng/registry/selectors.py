@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from minzheng.accounts.models import AuditEvent
-from minzheng.accounts.scope import scope_of
+from minzheng.accounts.scope import scope_of, within
 from minzheng.divisions.models import Division
 from minzheng.identity.names import name_key, normalise_name
 from minzheng.identity.resident_id import InvalidId, mask, normalise, parse
@@ -78,9 +78,7 @@ def households_search(actor: object, criteria: SearchCriteria) -> QuerySet[House
     """Households visible to ``actor`` matching an ID number, name, pinyin, address or ref."""
     qs = Household.objects.visible_to(actor)
     if criteria.division is not None:
-        low, high = criteria.division.prefix.ljust(12, "0"), criteria.division.prefix.ljust(12, "9")
-        ids = Division.objects.filter(code__gte=low, code__lte=high).values("pk")
-        qs = qs.filter(Q(hukou_division__in=ids) | Q(residence_division__in=ids))
+        qs = within(qs, criteria.division, "hukou_division", "residence_division")
     if criteria.needs_review:
         qs = qs.filter(needs_review=True)
     if criteria.q.strip():
@@ -93,13 +91,17 @@ def households_search(actor: object, criteria: SearchCriteria) -> QuerySet[House
     )
 
 
-def persons_search(actor: object, q: str = "", id_number: str = "") -> QuerySet[Person]:
-    """Persons visible to ``actor`` by exact ID number or by name/pinyin."""
+def persons_search(
+    actor: object, q: str = "", id_number: str = "", division: Division | None = None
+) -> QuerySet[Person]:
+    """Persons visible to ``actor`` by exact ID number or by name/pinyin, inside ``division``."""
     qs = (
         Person.objects.active()
         .visible_to(actor)
         .select_related("household", "hukou_division", "residence_division")
     )
+    if division is not None:
+        qs = within(qs, division, "hukou_division", "residence_division")
     if id_number:
         try:
             number = parse(id_number).number

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from minzheng.accounts.models import User
+from minzheng.accounts.scope import covers
 from minzheng.accounts.services import Audit, audit_record
 from minzheng.core.dated import supersede
 from minzheng.divisions.models import Division
@@ -23,6 +25,8 @@ from minzheng.registry.models import (
     Membership,
     Person,
 )
+
+OUTSIDE_JURISDICTION = "该区划不在您的辖区内 / that division is outside your jurisdiction"
 
 
 def _audit(actor: User, action: str, obj: Person | Household, changes: dict, summary: str) -> None:
@@ -251,6 +255,9 @@ def household_update(
     """
     allowed = {"address", "residence_division", "urban"}
     values = {k: v for k, v in values.items() if k in allowed}
+    division = values.get("residence_division")
+    if division is not None and not covers(actor, division):  # type: ignore[arg-type]
+        raise ValidationError({"residence_division": OUTSIDE_JURISDICTION})
     diff = _changed(household, values)
     if not diff:
         return household

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -128,14 +129,13 @@ def household_edit(request: AuthedRequest, uid: str) -> HttpResponse:
     }
     form = HouseholdEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        from minzheng.accounts.scope import covers
-
-        if not covers(request.user, form.cleaned_data["residence_division"]):
-            form.add_error("residence_division", _("该区划不在您的辖区内"))
-        else:
+        try:
             services.household_update(
                 actor=request.user, household=household, on=dt.date.today(), **form.cleaned_data
             )
+        except ValidationError:
+            form.add_error("residence_division", _("该区划不在您的辖区内"))
+        else:
             messages.success(request, _("已保存"))
             return redirect("registry:household", uid=household.uid)
     return render(
