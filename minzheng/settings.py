@@ -169,9 +169,10 @@ AXES_VERBOSE = False
 MINZHENG_2FA = os.environ.get("MINZHENG_2FA", "off" if DEBUG else "roles")
 OTP_TOTP_ISSUER = "Minzheng 民政"
 
+MINZHENG_TOKEN_HOURS = int(os.environ.get("MINZHENG_TOKEN_HOURS", "12"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "minzheng.accounts.api.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

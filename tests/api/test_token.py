@@ -158,3 +158,20 @@ def test_token_requests_are_throttled_per_address(caseworker, settings):
     statuses = [post(APIClient(), username=f"u{i}", password="x").status_code for i in range(4)]
     assert statuses == [400, 400, 400, 429]
     assert post(APIClient(), username="cw", password=PASSWORD).json()["code"] == "throttled"
+
+
+def test_tokens_expire_and_a_new_sign_in_replaces_them(caseworker):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    first = post(APIClient(), username=caseworker.username, password=PASSWORD).json()["token"]
+    Token.objects.filter(key=first).update(created=timezone.now() - dt.timedelta(hours=13))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    resp = client.get("/api/v1/households/")
+    assert resp.status_code == 401 and "expired" in resp.json()["detail"]
+    second = post(APIClient(), username=caseworker.username, password=PASSWORD).json()["token"]
+    assert second != first
+    client.credentials(HTTP_AUTHORIZATION=f"Token {second}")
+    assert client.get("/api/v1/households/").status_code == 200
