@@ -172,7 +172,7 @@ OTP_TOTP_ISSUER = "Minzheng 民政"
 MINZHENG_TOKEN_HOURS = int(os.environ.get("MINZHENG_TOKEN_HOURS", "12"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "minzheng.accounts.api.ExpiringTokenAuthentication",
+        "minzheng.accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -7,7 +7,6 @@ counts failures and refuses locked-out users exactly as on the web login page.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from axes.helpers import get_cool_off
@@ -15,11 +14,10 @@ from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import authenticate, user_login_failed
 from django.contrib.auth.models import update_last_login
-from django.utils import timezone
 from django_otp import match_token
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, BasePermission
@@ -29,6 +27,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from minzheng.accounts.authentication import token_expired
 from minzheng.accounts.middleware import needs_second_factor
 from minzheng.accounts.models import User
 from minzheng.accounts.services import Audit, audit_record
@@ -123,14 +122,10 @@ class TokenView(APIView):
         given.is_valid(raise_exception=True)
         user = _sign_in(request, **given.validated_data)
         token, _created = Token.objects.get_or_create(user=user)
-        if _expired(token):  # an expired token is replaced, never revived
+        if token_expired(token):  # an expired token is replaced, never revived
             token.delete()
             token = Token.objects.create(user=user)
         return Response(TokenSerializer({"token": token.key}).data)
-
-
-def _expired(token: Token) -> bool:
-    return timezone.now() - token.created > dt.timedelta(hours=settings.MINZHENG_TOKEN_HOURS)
 
 
 def _sign_in(request: Request, *, username: str, password: str, otp: str = "") -> User:
@@ -204,18 +199,3 @@ class CanEditRegistry(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return bool(getattr(request.user, "can_edit_registry", False))
-
-
-class ExpiringTokenAuthentication(TokenAuthentication):
-    """DRF tokens that stop working ``MINZHENG_TOKEN_HOURS`` after they were issued.
-
-    A new ``POST auth/token/`` after expiry issues a fresh one (the old row is replaced).
-    """
-
-    def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
-        user, token = super().authenticate_credentials(key)
-        if _expired(token):
-            raise exceptions.AuthenticationFailed(
-                "令牌已过期，请重新登录 / token expired, sign in again"
-            )
-        return user, token
