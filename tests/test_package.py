@@ -114,3 +114,18 @@ def test_production_settings_pass_check_deploy():
         [sys.executable, "-m", "minzheng.manage", "check"], capture_output=True, text=True, env=env
     )
     assert out.returncode != 0 and "SECRET_KEY" in out.stderr
+
+
+def test_english_catalogue_is_complete_and_compiled():
+    from pathlib import Path
+
+    import minzheng
+
+    po = Path(minzheng.__file__).parent / "locale/en/LC_MESSAGES/django.po"
+    text = po.read_text(encoding="utf-8")
+    entries = text.split("\n\n")[1:]
+    untranslated = [e for e in entries if 'msgstr ""' in e and "\n\"" not in e.split("msgstr")[1]]
+    assert untranslated == []
+    assert "#, fuzzy" not in text.split("\n\n", 1)[1]
+    mo = po.with_suffix(".mo")
+    assert mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime - 1
