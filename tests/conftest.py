@@ -51,9 +51,8 @@ def make_user(username: str, code: str, *roles: str, **extra):  # type: ignore[n
 
 @pytest.fixture
 def actor(db):  # type: ignore[no-untyped-def]
-    from minzheng.accounts.models import User
-
-    return User.objects.create(username="tester")
+    """A national-level caseworker: may write anywhere."""
+    return make_user("tester", "", "caseworker")
 
 
 @pytest.fixture

@@ -250,3 +250,28 @@ def test_template_round_trip(db, actor, tmp_path):
             ws.cell(row=r, column=c, value=values[h])
     wb.save(path)
     assert run(path, actor).created == 3
+
+
+def test_a_named_user_imports_only_inside_their_jurisdiction(db, tmp_path):
+    from tests.conftest import make_user
+
+    town1 = make_user("imp-town1", "440106001", "caseworker")
+    county2 = make_user("imp-county2", "440104", "approver")
+    a, b, c = ids(3, year=1970)
+    rows = [
+        row("J1", "本街道", a, hukou="440106001"),
+        row("J2", "外区", b, hukou="440104003"),
+        row("J3", "户籍外区居住本街道", c, hukou="440104003", residence="440106001"),
+    ]
+    r = run(write_csv(tmp_path / "a.csv", rows), town1)
+    assert (r.created, r.rejected) == (2, 1)
+    assert r.errors[0].row == 3 and "辖区" in r.errors[0].reason
+    # county 2 may not overwrite town1's household by reusing its ref ...
+    hijack = [row("J1", "冒名", ids(4, year=1980)[3], hukou="440104003")]
+    r2 = run(write_csv(tmp_path / "b.csv", hijack), county2)
+    assert r2.rejected == 1 and "其他地区" in r2.errors[0].reason
+    # ... nor learn where an ID number is registered.
+    moved = [row("K1", "本街道", a, hukou="440104003")]
+    r3 = run(write_csv(tmp_path / "c.csv", moved), county2)
+    assert r3.rejected == 1 and "J1" not in r3.errors[0].reason
+    assert Household.objects.get(ref="J1").members.get().name == "本街道"

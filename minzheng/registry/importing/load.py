@@ -19,7 +19,7 @@ from minzheng.accounts.services import Audit, audit_record
 from minzheng.core.dated import DatedBatch, differs
 from minzheng.core.models import Dated
 from minzheng.registry import codes
-from minzheng.registry.importing.validate import PersonRow, RowError
+from minzheng.registry.importing.validate import ImportScope, PersonRow, RowError
 from minzheng.registry.models import Condition, Household, Income, Location, Membership, Person
 
 PERSON_FIELDS = (
@@ -92,12 +92,20 @@ def _person_values(r: PersonRow, household_id: int) -> dict[str, Any]:
 class ChunkWriter:
     """Applies one chunk of households inside the caller's transaction."""
 
-    def __init__(self, groups: list[tuple[str, list[PersonRow]]], on: dt.date) -> None:
-        self.groups = groups
+    def __init__(
+        self,
+        groups: list[tuple[str, list[PersonRow]]],
+        on: dt.date,
+        scope: ImportScope | None = None,
+        code_of: dict[int, str] | None = None,
+    ) -> None:
         self.on = on
         self.out = Outcome()
+        self.scope = scope or ImportScope()
+        self.code_of = code_of or {}
         refs = [ref for ref, _ in groups]
         self.households = {h.ref: h for h in Household.objects.filter(ref__in=refs)}
+        self.groups = self._writable(groups)
         ids = [r.id_number for _, rows in groups for r in rows if r.id_number]
         self.by_id = {p.id_number: p for p in Person.objects.filter(id_number__in=ids)}
         hh_ids = [h.pk for h in self.households.values()]
@@ -114,6 +122,33 @@ class ChunkWriter:
                 (Income, ("monthly_fen", "source")),
             )
         }
+
+    def visible(self, hh: Household) -> bool:
+        """Whether the importing user may see (and so change) an existing household."""
+        codes = [self.code_of.get(pk) for pk in (hh.hukou_division_id, hh.residence_division_id)]
+        return any(self.scope.allows(c) for c in codes if c)
+
+    def _writable(
+        self, groups: list[tuple[str, list[PersonRow]]]
+    ) -> list[tuple[str, list[PersonRow]]]:
+        """Drop households whose ref belongs to another jurisdiction, rejecting their rows."""
+        kept = []
+        for ref, rows in groups:
+            hh = self.households.get(ref)
+            if hh is not None and not self.visible(hh):
+                self.out.errors += [
+                    RowError(
+                        r.row,
+                        "户编号",
+                        f"户编号 {ref} 已被其他地区使用，请核对户编号",
+                        f"household ref {ref} is used by another area; check the ref",
+                    )
+                    for r in rows
+                ]
+                del self.households[ref]
+                continue
+            kept.append((ref, rows))
+        return kept
 
     def run(self, before_household: Callable[[str], None] | None = None) -> Outcome:
         new_households = []
@@ -150,6 +185,15 @@ class ChunkWriter:
             p = self.by_id.get(r.id_number)
             if p is not None and p.household_id not in (None, hh.pk):
                 other = self._owner_ref(p)
+                owner = Household.objects.filter(pk=p.household_id).first()
+                if owner is None or not self.visible(owner):
+                    return RowError(
+                        r.row,
+                        "公民身份号码",
+                        "该身份证号已在其他地区登记，请联系上级民政部门核实",
+                        "this ID number is registered in another area; "
+                        "ask the higher-level office to check",
+                    )
                 return RowError(
                     r.row,
                     "公民身份号码",
@@ -293,10 +337,12 @@ def apply_chunk(
     on: dt.date,
     actor: User,
     before_household: Callable[[str], None] | None = None,
+    scope: ImportScope | None = None,
+    code_of: dict[int, str] | None = None,
 ) -> Outcome:
     """Write one chunk of households atomically; returns row statuses and row errors."""
     with transaction.atomic():
-        writer = ChunkWriter(groups, on)
+        writer = ChunkWriter(groups, on, scope, code_of)
         writer.prefetch_current([*writer.by_id.values(), *writer.by_name.values()])
         out = writer.run(before_household)
         audit_record(actor=actor, source="import", events=out.audits)

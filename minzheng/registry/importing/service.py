@@ -14,7 +14,13 @@ from minzheng.registry import codes
 from minzheng.registry.importing.columns import REGISTRY_COLUMNS, header_map, missing_required
 from minzheng.registry.importing.load import apply_chunk
 from minzheng.registry.importing.readers import Sheet, UnreadableFile, sheets
-from minzheng.registry.importing.validate import DivisionIndex, PersonRow, RowChecker, RowError
+from minzheng.registry.importing.validate import (
+    DivisionIndex,
+    ImportScope,
+    PersonRow,
+    RowChecker,
+    RowError,
+)
 from minzheng.registry.models import ImportBatch
 
 Progress = Callable[[int, int], None]
@@ -150,7 +156,9 @@ def registry_import(
     sheet, found = _pick_sheet(path)
     report = ImportReport(file=batch.file_name if batch else path.name, sheet=sheet.name)
     headers = {k: sheet.headers[i] for k, i in found.items()}
-    groups = _group(sheet, found, RowChecker(headers, DivisionIndex(), on), report)
+    scope = ImportScope.for_actor(actor)
+    divisions = DivisionIndex()
+    groups = _group(sheet, found, RowChecker(headers, divisions, on, scope), report)
     if batch is None:
         batch = ImportBatch.objects.create(file_name=path.name, actor=actor)
     extra = dict(batch.report or {})
@@ -162,7 +170,14 @@ def registry_import(
     done = 0
     try:
         for chunk in _chunks(groups, chunk_rows):
-            out = apply_chunk(chunk, on=on, actor=actor, before_household=before_household)
+            out = apply_chunk(
+                chunk,
+                on=on,
+                actor=actor,
+                before_household=before_household,
+                scope=scope,
+                code_of=divisions.code_of,
+            )
             report.errors.extend(out.errors)
             for status in out.status.values():
                 setattr(report, status, getattr(report, status) + 1)

@@ -6,6 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+
+from minzheng.accounts.scope import scope_of
 from minzheng.divisions.selectors import code_maps, known_address_codes
 from minzheng.identity.names import name_initials, name_key, name_pinyin, normalise_name
 from minzheng.identity.resident_id import InvalidId, parse
@@ -72,10 +75,51 @@ class DivisionIndex:
         return self.maps.resolve(raw)
 
 
+@dataclass(frozen=True)
+class ImportScope:
+    """Which division codes an import may write: the actor's jurisdiction.
+
+    The system import account (CLI default) is unrestricted; a named user imports only
+    rows whose hukou or residence lies inside their division, as on the web.
+    """
+
+    low: str | None = None
+    high: str | None = None
+
+    @classmethod
+    def for_actor(cls, actor: object) -> ImportScope:
+        if getattr(actor, "username", None) == settings.MINZHENG_SYSTEM_USER:
+            return cls()
+        scope = scope_of(actor)
+        if scope.everything:
+            return cls()
+        if scope.nothing:
+            return cls(low="~", high="~")  # no 12-digit code sorts between these
+        return cls(*scope.code_range)
+
+    def allows(self, code12: str | None) -> bool:
+        if self.low is None:
+            return True
+        return code12 is not None and self.low <= code12 <= str(self.high)
+
+
+OUTSIDE = (
+    "不在您的辖区内：户籍地和居住地都不属于您的管辖区划",
+    "outside your jurisdiction: neither hukou nor residence is in your division",
+)
+
+
 class RowChecker:
     """Validates rows one by one; collects errors without stopping."""
 
-    def __init__(self, headers: dict[str, str], divisions: DivisionIndex, today: dt.date) -> None:
+    def __init__(
+        self,
+        headers: dict[str, str],
+        divisions: DivisionIndex,
+        today: dt.date,
+        scope: ImportScope | None = None,
+    ) -> None:
+        self.scope = scope or ImportScope()
         self.headers = headers  # column key → header text as it appears in the file
         self.divisions = divisions
         self.today = today
@@ -192,8 +236,12 @@ class RowChecker:
     def _divisions(
         self, rownum: int, cells: dict[str, Cell], v: dict[str, Any], errors: list
     ) -> None:
-        v["hukou_division_id"] = self._division(rownum, "hukou_division", cells, v, errors)
-        v["residence_division_id"] = self._division(rownum, "residence_division", cells, v, errors)
+        hukou = self._division(rownum, "hukou_division", cells, v, errors)
+        residence = self._division(rownum, "residence_division", cells, v, errors)
+        v["hukou_division_id"], v["residence_division_id"] = hukou, residence
+        codes = [self.divisions.code_of.get(pk) for pk in (hukou, residence) if pk]
+        if hukou and not any(self.scope.allows(c) for c in codes):
+            errors.append(self._err(rownum, "hukou_division", *OUTSIDE))
 
     def _money(self, rownum: int, cells: dict[str, Cell], v: dict[str, Any], errors: list) -> None:
         v["_col"] = "monthly_income"
