@@ -125,7 +125,8 @@ class ChunkWriter:
 
     def visible(self, hh: Household) -> bool:
         """Whether the importing user may see (and so change) an existing household."""
-        codes = [self.code_of.get(pk) for pk in (hh.hukou_division_id, hh.residence_division_id)]
+        pks = (hh.hukou_division_id, hh.residence_division_id)
+        codes = [self.code_of.get(pk) for pk in pks if pk is not None]
         return any(self.scope.allows(c) for c in codes if c)
 
     def _writable(
