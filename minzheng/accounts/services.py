@@ -12,6 +12,7 @@ from django.core.exceptions import ObjectDoesNotExist
 
 from minzheng.accounts.context import current
 from minzheng.accounts.models import AuditEvent, User
+from minzheng.core.bulk import fast_insert
 
 
 @dataclass
@@ -48,7 +49,7 @@ def audit_record(*, actor: User | None, source: str = "", events: Iterable[Audit
         )
         for e in events
     ]
-    AuditEvent.objects.bulk_create(rows, batch_size=2000)
+    fast_insert(AuditEvent, rows)
     return len(rows)
 
 

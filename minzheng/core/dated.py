@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from django.db import models
 
+from minzheng.core.bulk import fast_insert, fast_update
 from minzheng.core.models import Dated
 
 D = TypeVar("D", bound=Dated)
@@ -51,13 +52,9 @@ class DatedBatch:
 
     def flush(self) -> None:
         """Write the closes first (the open-row constraints), then corrections, then new rows."""
-        manager = self.model._default_manager
-        if self.closed:
-            manager.bulk_update(self.closed, ["valid_to"], batch_size=1000)
-        if self.replaced:
-            manager.bulk_update(self.replaced, self.fields, batch_size=1000)
-        if self.created:
-            manager.bulk_create(self.created, batch_size=1000)
+        fast_update(self.model, self.closed, ["valid_to"])
+        fast_update(self.model, self.replaced, self.fields)
+        fast_insert(self.model, self.created)
         self.closed, self.replaced, self.created = [], [], []
 
 

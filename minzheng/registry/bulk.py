@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from minzheng.core.bulk import insert_rows
 from minzheng.divisions.models import Division
 from minzheng.registry.models import (
     Asset,
@@ -38,27 +39,6 @@ class LoadCounts:
     incomes: int = 0
     assets: int = 0
     skipped_households: int = 0
-
-
-def _columns(model: type[models.Model], names: Sequence[str]) -> list[str]:
-    return [cast(models.Field, model._meta.get_field(n)).column for n in names]
-
-
-def insert_rows(model: type[models.Model], names: Sequence[str], rows: list[tuple]) -> None:
-    """Insert ``rows`` (tuples in ``names`` order) into ``model``'s table in bulk."""
-    if not rows:
-        return
-    table = model._meta.db_table
-    cols = _columns(model, names)
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            raw = cur.cursor  # psycopg 3 cursor: COPY is ~10× executemany
-            with raw.copy(f'COPY "{table}" ({", ".join(cols)}) FROM STDIN') as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(cols))
-            cur.executemany(f'INSERT INTO "{table}" ({", ".join(cols)}) VALUES ({marks})', rows)
 
 
 def _next_id(model: type[models.Model]) -> int:

@@ -16,6 +16,7 @@ from django.db import transaction
 
 from minzheng.accounts.models import User
 from minzheng.accounts.services import Audit, audit_record
+from minzheng.core.bulk import fast_insert, fast_update
 from minzheng.core.dated import DatedBatch, differs
 from minzheng.core.models import Dated
 from minzheng.registry import codes
@@ -166,7 +167,7 @@ class ChunkWriter:
                 for k, v in values.items():
                     setattr(hh, k, v)
                 hh.save(update_fields=[*HOUSEHOLD_FIELDS, "updated_at"])
-        Household.objects.bulk_create(new_households, batch_size=1000)
+        fast_insert(Household, new_households, with_ids=True)
         self._persons()
         return self.out
 
@@ -220,7 +221,7 @@ class ChunkWriter:
                     created.append((Person(id_number=r.id_number, **values), r))
                 else:
                     updated.append((p, r, values))
-        Person.objects.bulk_create([p for p, _ in created], batch_size=1000)
+        fast_insert(Person, [p for p, _ in created], with_ids=True)
         for p, r in created:
             self._facts(p, r, new=True)
             self.out.status[r.row] = "created"
@@ -246,7 +247,7 @@ class ChunkWriter:
                 )
             else:
                 self.out.status[r.row] = "unchanged"
-        Person.objects.bulk_update(changed_people, list(PERSON_FIELDS), batch_size=1000)
+        fast_update(Person, changed_people, PERSON_FIELDS)
         self._heads()
         for b in self.batches.values():
             b.flush()
@@ -271,7 +272,7 @@ class ChunkWriter:
             if hh.head_id != pk:
                 hh.head_id = pk
                 to_save.append(hh)
-        Household.objects.bulk_update(to_save, ["head"], batch_size=1000)
+        fast_update(Household, to_save, ["head"])
 
     def _facts(self, p: Person, r: PersonRow, *, new: bool) -> dict[str, Any]:
         """Queue the dated facts of ``p`` that differ from the row; returns the diff."""
