@@ -345,6 +345,72 @@ def _serve(port: int) -> None:
     call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
 
 
+@main.command()
+def doctor() -> None:
+    """Check the database, migrations, static files, disk and clock; say what is wrong.
+
+    Exits 0 when healthy, 1 otherwise.
+
+    \b
+    Example:
+      minzheng doctor
+    """
+    setup_django()
+    from minzheng.ops.checks import run_checks
+
+    results = run_checks()
+    for c in results:
+        mark = "✓" if c.ok else "✗"
+        click.echo(
+            f"{mark} {c.name:<11} {c.message}" + (f"\n    → {c.fix}" if c.fix and not c.ok else "")
+        )
+    sys.exit(0 if all(c.ok for c in results) else 1)
+
+
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Backup file to write.")
+def backup(out: Path) -> None:
+    """Back up the database (SQLite online backup / pg_dump) and verify it on creation.
+
+    \b
+    Example:
+      minzheng backup --out /srv/backup/minzheng-20261129.dump
+    """
+    setup_django()
+    from minzheng.ops.backup import backup as run_backup
+
+    report = run_backup(out)
+    click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    if not report.verified:
+        raise click.ClickException("备份校验失败 / the backup did not verify")
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore(path: Path, yes: bool) -> None:
+    """Replace the database's contents with a backup made by ``minzheng backup``.
+
+    \b
+    Example:
+      minzheng restore /srv/backup/minzheng-20261129.dump --yes
+    """
+    setup_django()
+    from minzheng.ops.backup import restore as run_restore
+
+    if not yes:
+        click.confirm(
+            "这将覆盖当前数据库 / this replaces the current database. Continue?", abort=True
+        )
+    try:
+        report = run_restore(path)
+    except (FileNotFoundError, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    if not report.verified:
+        raise click.ClickException("恢复后校验失败 / the restored data did not verify")
+
+
 @main.group()
 def audit() -> None:
     """The audit trail.
@@ -392,3 +458,7 @@ def manage(args: tuple[str, ...]) -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["minzheng manage", *args])
+
+
+if __name__ == "__main__":
+    main()

@@ -41,10 +41,12 @@ INSTALLED_APPS = [
     "minzheng.divisions",
     "minzheng.accounts",
     "minzheng.registry",
+    "minzheng.ops",
     "minzheng.web",
 ]
 
 MIDDLEWARE = [
+    "minzheng.ops.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -192,12 +194,26 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# One JSON object per line on stderr (MINZHENG_LOG_FORMAT=text for humans).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "minzheng.ops.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": os.environ.get("MINZHENG_LOG_FORMAT", "json"),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "minzheng.request": {"level": os.environ.get("MINZHENG_REQUEST_LOG_LEVEL", "WARNING")},
+    },
 }
+MINZHENG_METRICS_TOKEN = os.environ.get("MINZHENG_METRICS_TOKEN", "")
 
 # The account named in the audit trail when a CLI command runs without --as.
 MINZHENG_SYSTEM_USER = "system-import"

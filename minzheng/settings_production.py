@@ -29,3 +29,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+# One JSON line per request (route name, status, latency, request id — no personal data).
+LOGGING["loggers"]["minzheng.request"]["level"] = os.environ.get(  # type: ignore[index]  # noqa: F405
+    "MINZHENG_REQUEST_LOG_LEVEL", "INFO"
+)

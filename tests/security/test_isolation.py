@@ -35,6 +35,8 @@ NO_PERSONAL_DATA = {
     "api-schema": "the OpenAPI document",
     "api-docs": "Swagger UI page",
     "api:token": "issues the caller's own token",
+    "healthz": "database and migration status only",
+    "metrics": "request counts and latencies by route name (loopback or token only)",
     "registry:import": "the user's own upload form and own batches",
     "registry:import_template": "a blank template",
     "registry:household_create": "a blank form; a foreign division is refused (tests/web)",

@@ -1,0 +1,45 @@
+"""``/healthz`` for load balancers and ``/metrics`` for Prometheus."""
+
+from __future__ import annotations
+
+import hmac
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from minzheng.ops import metrics
+from minzheng.ops.checks import check_database, check_migrations
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database answers and is migrated, else 503 (no details to the public)."""
+    checks = [check_database()]
+    if checks[0].ok:
+        checks.append(check_migrations())
+    ok = all(c.ok for c in checks)
+    return JsonResponse(
+        {"status": "ok" if ok else "unavailable", "checks": {c.name: c.ok for c in checks}},
+        status=200 if ok else 503,
+    )
+
+
+def _allowed(request: HttpRequest) -> bool:
+    token = getattr(settings, "MINZHENG_METRICS_TOKEN", "")
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if token and given and hmac.compare_digest(token, given):
+        return True
+    return request.META.get("REMOTE_ADDR") in ("127.0.0.1", "::1")
+
+
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """Prometheus text format; loopback or the configured bearer token only."""
+    if not _allowed(request):
+        return HttpResponse(status=403)
+    from minzheng.registry.models import ImportBatch
+
+    extra = {
+        "imports_running": float(
+            ImportBatch.objects.filter(status__in=["queued", "running"]).count()
+        )
+    }
+    return HttpResponse(metrics.exposition(extra), content_type="text/plain; version=0.0.4")
