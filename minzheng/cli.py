@@ -328,21 +328,53 @@ def demo(port: int, persons: int, no_serve: bool) -> None:
 
 @main.command()
 @click.option("--port", type=int, default=int(os.environ.get("PORT", 8000)), show_default=True)
-def serve(port: int) -> None:
-    """Serve the web application on 127.0.0.1.
+@click.option("--no-worker", is_flag=True, help="Do not start a background worker beside it.")
+def serve(port: int, no_worker: bool) -> None:
+    """Serve the web application on 127.0.0.1 (with a background worker).
 
     \b
     Example:
       minzheng serve --port 8000
     """
     setup_django()
-    _serve(port)
+    _serve(port, with_worker=not no_worker)
 
 
-def _serve(port: int) -> None:
+def _serve(port: int, *, with_worker: bool = True) -> None:
+    """Run the web server; with ``with_worker`` a background worker process beside it."""
+    import subprocess
+
     from django.core.management import call_command
 
-    call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+    worker = None
+    if with_worker:
+        worker = subprocess.Popen([sys.executable, "-m", "minzheng.cli", "worker"])
+    try:
+        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(10)
+
+
+@main.command()
+@click.option("--workers", type=int, default=2, show_default=True, help="Worker threads.")
+def worker(workers: int) -> None:
+    """Run the background worker (imports, passes, reports) until stopped.
+
+    Uses the SQLite queue file beside the database, or Redis when REDIS_URL is set.
+
+    \b
+    Example:
+      minzheng worker --workers 2
+    """
+    setup_django()
+    from huey.consumer import Consumer
+
+    from minzheng.jobs.queue import huey_app, run_job_task
+
+    run_job_task()  # register the task before consuming
+    Consumer(huey_app(), workers=workers, worker_type="thread", periodic=True).run()
 
 
 @main.command()

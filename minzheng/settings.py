@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "minzheng.accounts",
     "minzheng.registry",
     "minzheng.ops",
+    "minzheng.jobs",
+    "django_tasks",
     "minzheng.web",
 ]
 
@@ -213,6 +215,10 @@ LOGGING = {
         "minzheng.request": {"level": os.environ.get("MINZHENG_REQUEST_LOG_LEVEL", "WARNING")},
     },
 }
+# Background jobs: the django-tasks API, queued on huey (SQLite file; Redis with REDIS_URL).
+TASKS = {"default": {"BACKEND": "minzheng.jobs.backend.HueyBackend"}}
+MINZHENG_INLINE_JOBS = _env_bool("MINZHENG_INLINE_JOBS")
+
 MINZHENG_METRICS_TOKEN = os.environ.get("MINZHENG_METRICS_TOKEN", "")
 
 # The account named in the audit trail when a CLI command runs without --as.

@@ -1,17 +1,8 @@
-"""Running an upload's import off the request thread.
-
-Until the background worker lands (operations issue), the web process runs it in a
-thread; ``MINZHENG_INLINE_JOBS`` (tests) runs it before the response instead.
-"""
+"""Running an upload's import as a background job (the worker calls :func:`run_import`)."""
 
 from __future__ import annotations
 
-import contextlib
-import threading
 from pathlib import Path
-
-from django.conf import settings
-from django.db import close_old_connections
 
 from minzheng.accounts.models import User
 from minzheng.registry.importing.readers import UnreadableFile
@@ -21,10 +12,17 @@ from minzheng.registry.models import ImportBatch
 
 def run_import(batch_id: int, path: Path, user_id: int) -> None:
     """Import ``path`` for ``batch_id``; an unreadable file ends the batch as failed with why."""
+    from minzheng.jobs.runner import job_progress
+
     batch = ImportBatch.objects.get(pk=batch_id)
     actor = User.objects.get(pk=user_id)
     try:
-        registry_import(actor=actor, path=path, batch=batch)
+        registry_import(
+            actor=actor,
+            path=path,
+            batch=batch,
+            progress=lambda done, total: job_progress(done, total),
+        )
     except UnreadableFile as exc:
         ImportBatch.objects.filter(pk=batch_id).update(
             status="failed",
@@ -42,18 +40,11 @@ def run_import(batch_id: int, path: Path, user_id: int) -> None:
         raise
 
 
-def _thread_main(batch_id: int, path: Path, user_id: int) -> None:
-    close_old_connections()
-    try:
-        run_import(batch_id, path, user_id)
-    finally:
-        close_old_connections()
+def start_import(batch_id: int, path: Path, user: User) -> None:
+    """Queue the import of an uploaded file for the worker."""
+    from minzheng.jobs.services import job_submit
+    from minzheng.registry.tasks import import_registry_file
 
-
-def start_import(batch_id: int, path: Path, user_id: int) -> None:
-    """Start the import of an uploaded file."""
-    if getattr(settings, "MINZHENG_INLINE_JOBS", False):
-        with contextlib.suppress(Exception):  # recorded on the batch; the page shows it
-            run_import(batch_id, path, user_id)
-        return
-    threading.Thread(target=_thread_main, args=(batch_id, path, user_id), daemon=True).start()
+    job_submit(
+        import_registry_file, batch_id, str(path), user.pk, actor=user, label=f"导入 {path.name}"
+    )

@@ -41,7 +41,7 @@ def import_page(request: AuthedRequest) -> HttpResponse:
             status="queued",
             report={"path": path.name},
         )
-        start_import(batch.pk, path, request.user.pk)
+        start_import(batch.pk, path, request.user)
         return redirect("registry:import_status", pk=batch.pk)
     recent = ImportBatch.objects.filter(actor=request.user).order_by("-pk")[:10]
     return render(

@@ -1,0 +1,83 @@
+"""Running one job in the worker: status, progress, cancellation, outcome on the Job row."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+
+from django.db import close_old_connections
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django_tasks.base import TaskContext, TaskResultStatus
+from django_tasks.utils import get_exception_traceback, get_module_path, normalize_json
+
+from minzheng.jobs.models import Job
+
+current_job: ContextVar[str | None] = ContextVar("minzheng_job", default=None)
+
+
+class JobCancelled(Exception):
+    """Raised inside a task by :func:`job_progress` once a cancel was requested."""
+
+
+def job_progress(done: int, total: int, message: str = "") -> None:
+    """Report progress of the running job (a no-op outside a job); stops a cancelled job."""
+    job_id = current_job.get()
+    if job_id is None:
+        return
+    Job.objects.filter(pk=job_id).update(
+        progress_done=done, progress_total=total, message=message[:300]
+    )
+    if Job.objects.filter(pk=job_id, cancel_requested=True).exists():
+        raise JobCancelled(job_id)
+
+
+def run_job(job_id: str, worker_id: str = "worker") -> str:
+    """Execute job ``job_id`` (called by huey); returns its final status."""
+    close_old_connections()
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None or job.status in (TaskResultStatus.SUCCESSFUL, "CANCELLED"):
+        return job.status if job else "MISSING"
+    if job.cancel_requested:
+        Job.objects.filter(pk=job_id).update(status="CANCELLED", finished_at=timezone.now())
+        return "CANCELLED"
+    now = timezone.now()
+    Job.objects.filter(pk=job_id).update(
+        status=TaskResultStatus.RUNNING,
+        started_at=now,
+        last_attempted_at=now,
+        worker_ids=[*job.worker_ids, worker_id],
+    )
+    token = current_job.set(job_id)
+    try:
+        task = import_string(job.task_path)
+        if task.takes_context:
+            from minzheng.jobs.backend import HueyBackend
+
+            result = HueyBackend.result_of(Job.objects.get(pk=job_id), task)
+            value = task.call(TaskContext(task_result=result), *job.args, **job.kwargs)
+        else:
+            value = task.call(*job.args, **job.kwargs)
+    except JobCancelled:
+        Job.objects.filter(pk=job_id).update(status="CANCELLED", finished_at=timezone.now())
+        return "CANCELLED"
+    except Exception as exc:
+        error = {
+            "exception_class_path": get_module_path(type(exc)),
+            "traceback": get_exception_traceback(exc),
+        }
+        Job.objects.filter(pk=job_id).update(
+            status=TaskResultStatus.FAILED,
+            finished_at=timezone.now(),
+            errors=[*job.errors, error],
+            message=str(exc)[:300],
+        )
+        return TaskResultStatus.FAILED
+    finally:
+        current_job.reset(token)
+        close_old_connections()
+    Job.objects.filter(pk=job_id).update(
+        status=TaskResultStatus.SUCCESSFUL,
+        finished_at=timezone.now(),
+        return_value=normalize_json(value),
+    )
+    return TaskResultStatus.SUCCESSFUL
