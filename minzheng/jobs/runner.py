@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks.base import TaskContext, TaskResultStatus
@@ -31,9 +31,16 @@ def job_progress(done: int, total: int, message: str = "") -> None:
         raise JobCancelled(job_id)
 
 
+def _fresh_connection() -> None:
+    # A worker thread reuses its connection across jobs; never inside a caller's transaction
+    # (inline jobs in tests), where Django would drop the connection it is using.
+    if not connection.in_atomic_block:
+        close_old_connections()
+
+
 def run_job(job_id: str, worker_id: str = "worker") -> str:
     """Execute job ``job_id`` (called by huey); returns its final status."""
-    close_old_connections()
+    _fresh_connection()
     job = Job.objects.filter(pk=job_id).first()
     if job is None or job.status in (TaskResultStatus.SUCCESSFUL, "CANCELLED"):
         return job.status if job else "MISSING"
@@ -74,7 +81,7 @@ def run_job(job_id: str, worker_id: str = "worker") -> str:
         return TaskResultStatus.FAILED
     finally:
         current_job.reset(token)
-        close_old_connections()
+        _fresh_connection()
     Job.objects.filter(pk=job_id).update(
         status=TaskResultStatus.SUCCESSFUL,
         finished_at=timezone.now(),
