@@ -219,6 +219,10 @@ LOGGING = {
 TASKS = {"default": {"BACKEND": "minzheng.jobs.backend.HueyBackend"}}
 MINZHENG_INLINE_JOBS = _env_bool("MINZHENG_INLINE_JOBS")
 
+# Reverse proxies whose X-Forwarded-For is believed (audit IPs, /metrics access).
+MINZHENG_TRUSTED_PROXIES = [
+    p for p in os.environ.get("MINZHENG_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
 MINZHENG_METRICS_TOKEN = os.environ.get("MINZHENG_METRICS_TOKEN", "")
 
 # The account named in the audit trail when a CLI command runs without --as.

@@ -13,8 +13,15 @@ from minzheng.accounts.roles import TWO_FACTOR_ROLES
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The client address (REMOTE_ADDR; a deployment behind a proxy sets it from the proxy)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The client address: REMOTE_ADDR, or the proxy's X-Forwarded-For entry when the
+    request came through a proxy listed in ``MINZHENG_TRUSTED_PROXIES``."""
+    remote = request.META.get("REMOTE_ADDR") or None
+    if remote in getattr(settings, "MINZHENG_TRUSTED_PROXIES", ()):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        if hops:
+            return hops[-1]  # the address our own proxy saw; earlier hops can be forged
+    return remote
 
 
 class RequestContextMiddleware:

@@ -28,7 +28,9 @@ def _allowed(request: HttpRequest) -> bool:
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     if token and given and hmac.compare_digest(token, given):
         return True
-    return request.META.get("REMOTE_ADDR") in ("127.0.0.1", "::1")
+    from minzheng.accounts.middleware import client_ip
+
+    return client_ip(request) in ("127.0.0.1", "::1")
 
 
 def metrics_view(request: HttpRequest) -> HttpResponse:

@@ -175,3 +175,12 @@ def _backup_round_trip(tmp_path: Path, extra: dict[str, str]) -> None:
         [sys.executable, "-c", count], env=env, capture_output=True, text=True, check=True
     )
     assert n.stdout.strip() == "5"
+
+
+def test_client_ip_behind_a_trusted_proxy(rf, settings):
+    from minzheng.accounts.middleware import client_ip
+
+    req = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.0.0.7")
+    assert client_ip(req) == "127.0.0.1"  # proxy not trusted: the header is ignored
+    settings.MINZHENG_TRUSTED_PROXIES = ["127.0.0.1"]
+    assert client_ip(req) == "10.0.0.7"  # the hop our proxy saw, not the forgeable first one
