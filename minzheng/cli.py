@@ -342,13 +342,18 @@ def serve(port: int, no_worker: bool) -> None:
 
 def _serve(port: int, *, with_worker: bool = True) -> None:
     """Run the web server; with ``with_worker`` a background worker process beside it."""
+    import signal
     import subprocess
 
     from django.core.management import call_command
 
+    # SIGTERM (systemd, tests) must unwind through ``finally`` so the worker stops too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     worker = None
     if with_worker:
-        worker = subprocess.Popen([sys.executable, "-m", "minzheng.cli", "worker"])
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "minzheng.cli", "worker", "--parent-pid", str(os.getpid())]
+        )
     try:
         call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
     finally:
@@ -357,9 +362,30 @@ def _serve(port: int, *, with_worker: bool = True) -> None:
             worker.wait(10)
 
 
+def _exit_with_parent(pid: int) -> None:
+    """A daemon thread that ends this process once ``pid`` has gone (no orphaned workers)."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            time.sleep(1)
+            if os.getppid() != pid:
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 @main.command()
 @click.option("--workers", type=int, default=2, show_default=True, help="Worker threads.")
-def worker(workers: int) -> None:
+@click.option(
+    "--parent-pid",
+    type=int,
+    default=0,
+    hidden=True,
+    help="Exit when this process is gone (set by `minzheng serve`).",
+)
+def worker(workers: int, parent_pid: int) -> None:
     """Run the background worker (imports, passes, reports) until stopped.
 
     Uses the SQLite queue file beside the database, or Redis when REDIS_URL is set.
@@ -374,6 +400,8 @@ def worker(workers: int) -> None:
     from minzheng.jobs.queue import huey_app, run_job_task
 
     run_job_task()  # register the task before consuming
+    if parent_pid:
+        _exit_with_parent(parent_pid)
     Consumer(huey_app(), workers=workers, worker_type="thread", periodic=True).run()
 
 
