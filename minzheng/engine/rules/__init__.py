@@ -1,0 +1,1 @@
+"""The rule language: line-aware YAML, schema, expression type checks, the loader."""
