@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "minzheng.registry",
     "minzheng.ops",
     "minzheng.jobs",
+    "minzheng.engine",
     "django_tasks",
     "minzheng.web",
 ]

@@ -1,8 +1,8 @@
 """Write results back to the database in bulk and idempotently (a re-run replaces its rows).
 
-The table ``engine_result`` is created here with plain SQL on first use (the engine
-owns no Django model yet). One transaction deletes the run's previous rows by
-``run_key`` and inserts the new ones: COPY on PostgreSQL, ``executemany`` on SQLite.
+The table ``engine_result`` is the :class:`minzheng.engine.models.EngineResult` model's.
+One transaction deletes the run's previous rows by ``run_key`` and inserts the new ones:
+COPY on PostgreSQL, ``executemany`` on SQLite.
 """
 
 from __future__ import annotations
@@ -29,28 +29,6 @@ COLUMNS = (
     "severity",
     "explanation",
 )
-
-
-def _ddl(vendor: str) -> list[str]:
-    key = "BIGSERIAL PRIMARY KEY" if vendor == "postgresql" else "INTEGER PRIMARY KEY AUTOINCREMENT"
-    return [
-        f"""CREATE TABLE IF NOT EXISTS {TABLE} (
-  id {key},
-  run_key VARCHAR(200) NOT NULL,
-  ruleset VARCHAR(100) NOT NULL,
-  version VARCHAR(50) NOT NULL,
-  subject VARCHAR(20) NOT NULL,
-  subject_id BIGINT NOT NULL,
-  division_id BIGINT NULL,
-  as_of DATE NOT NULL,
-  flag BOOLEAN NULL,
-  amount_fen BIGINT NULL,
-  severity VARCHAR(20) NULL,
-  explanation TEXT NOT NULL
-)""",
-        f"CREATE INDEX IF NOT EXISTS {TABLE}_run_key ON {TABLE} (run_key)",
-        f"CREATE INDEX IF NOT EXISTS {TABLE}_subject ON {TABLE} (ruleset, subject, subject_id, as_of)",
-    ]
 
 
 def results_table(result: Result, *, only_flagged: bool = False) -> pa.Table:
@@ -88,8 +66,6 @@ def results_write(result: Result, *, only_flagged: bool = False, using: str = "d
     rows = results_table(result, only_flagged=only_flagged)
     connection = connections[using]
     with transaction.atomic(using=using), connection.cursor() as cur:
-        for statement in _ddl(connection.vendor):
-            cur.execute(statement)
         cur.execute(f"DELETE FROM {TABLE} WHERE run_key = %s", [result.run_key])
         if connection.vendor == "postgresql":
             _copy(cur.cursor, rows)
