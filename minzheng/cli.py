@@ -354,6 +354,12 @@ def _serve(port: int, *, with_worker: bool = True) -> None:
         worker = subprocess.Popen(
             [sys.executable, "-m", "minzheng.cli", "worker", "--parent-pid", str(os.getpid())]
         )
+    from django.conf import settings
+
+    # runserver never closes a request thread's connection: persistent connections would
+    # pile up on PostgreSQL ("too many clients").
+    for db in settings.DATABASES.values():
+        db["CONN_MAX_AGE"] = 0
     try:
         call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
     finally:

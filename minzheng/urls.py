@@ -19,3 +19,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("minzheng.web.urls")),
 ]
+
+handler404 = "minzheng.core.api.not_found"

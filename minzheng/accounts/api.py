@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, user_login_failed
 from django.contrib.auth.models import update_last_login
 from django_otp import match_token
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.authentication import SessionAuthentication
@@ -31,7 +32,7 @@ from minzheng.accounts.authentication import token_expired
 from minzheng.accounts.middleware import needs_second_factor
 from minzheng.accounts.models import User
 from minzheng.accounts.services import Audit, audit_record
-from minzheng.core.api import ErrorSerializer, error_responses
+from minzheng.core.api import error_responses
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -109,11 +110,11 @@ class TokenView(APIView):
         responses={
             200: TokenSerializer,
             400: OpenApiResponse(
-                ErrorSerializer,
+                OpenApiTypes.OBJECT,
                 description="code: invalid_credentials / otp_required / invalid_otp，"
                 "或字段错误 / or field errors",
             ),
-            **error_responses(429),
+            **error_responses(415, 429),
         },
         auth=[],
     )

@@ -93,8 +93,32 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
         401: OpenApiResponse(ErrorSerializer, description="未登录 / not signed in"),
         403: OpenApiResponse(ErrorSerializer, description="角色无权 / the role does not allow it"),
         404: OpenApiResponse(ErrorSerializer, description="不存在或不在辖区内 / not found"),
+        415: OpenApiResponse(
+            ErrorSerializer, description="不支持的请求格式 / unsupported Content-Type"
+        ),
         429: OpenApiResponse(
             ErrorSerializer, description="请求过多或账户锁定 / throttled or locked"
         ),
     }
     return {code: described[code] for code in codes}
+
+
+def not_found(request: Any, exception: Exception | None = None) -> Any:
+    """``handler404``: JSON under ``/api/`` (a path no route matches), Django's page elsewhere."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": NOT_FOUND, "code": "not_found"}, status=404)
+    return page_not_found(request, exception)
+
+
+def allow_empty_query_values(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    """drf-spectacular post-processing hook: DRF reads an empty optional query parameter
+    (``?division=``, as a web form sends it) as one not given, so the schema says so."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
+    return result

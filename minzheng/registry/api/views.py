@@ -59,14 +59,17 @@ class RegistryViewSet(viewsets.GenericViewSet):
 @extend_schema_view(
     list=extend_schema(
         parameters=[s.HouseholdFilterSerializer],
-        responses={200: s.HouseholdSummarySerializer(many=True), **error_responses(400, 401, 403)},
+        responses={
+            200: s.HouseholdSummarySerializer(many=True),
+            **error_responses(400, 401, 403, 404),
+        },
     ),
     retrieve=extend_schema(
         responses={200: s.HouseholdFileSerializer, **error_responses(401, 403, 404)}
     ),
     partial_update=extend_schema(
         request=s.HouseholdUpdateSerializer,
-        responses={200: s.HouseholdSerializer, **error_responses(400, 401, 403, 404)},
+        responses={200: s.HouseholdSerializer, **error_responses(400, 401, 403, 404, 415)},
     ),
 )
 class HouseholdViewSet(RegistryViewSet):
@@ -127,12 +130,18 @@ class HouseholdViewSet(RegistryViewSet):
 @extend_schema_view(
     list=extend_schema(
         parameters=[s.PersonFilterSerializer],
-        responses={200: s.PersonSummarySerializer(many=True), **error_responses(400, 401, 403)},
+        responses={
+            200: s.PersonSummarySerializer(many=True),
+            **error_responses(400, 401, 403, 404),
+        },
     ),
     retrieve=extend_schema(responses={200: s.PersonSerializer, **error_responses(401, 403, 404)}),
     search=extend_schema(
         request=s.IdSearchSerializer,
-        responses={200: s.PersonSummarySerializer(many=True), **error_responses(400, 401, 403)},
+        responses={
+            200: s.PersonSummarySerializer(many=True),
+            **error_responses(400, 401, 403, 404, 415),
+        },
     ),
 )
 class PersonViewSet(RegistryViewSet):

@@ -1,0 +1,709 @@
+"""Load: caseworkers looking households up over HTTP on loopback, 1,000,000 persons in PostgreSQL.
+
+Setup (cached): a fresh database ``minzheng_bench`` on the local PostgreSQL (trust auth,
+user postgres), migrated, divisions and demo accounts loaded, one caseworker account per
+simulated user (天河区 440106 and 越秀区 440104 alternately), and a synthetic registry of
+``--persons`` people in those two counties (``minzheng.synth`` → ``population_load``). A
+rerun reuses the database when it holds the same population; ``--rebuild`` starts over.
+
+Then the application is served (``--server runserver``: Django's threaded development
+server, one process — a first figure, not production; ``--server gunicorn`` once gunicorn
+is installed) and Locust (``bench/locustfile.py``, headless) runs each user level: every
+user signs in through the login page, then, 1–3 s apart, looks a person up by ID number
+(``POST /api/v1/persons/search/``) or opens a household file page
+(``GET /registry/households/<uid>/``). The window is measured once all users are in.
+
+Baseline, in the same run and at the same concurrency and think time: the same two reads
+as bare SQL from Python threads (psycopg, one connection each): the person by ID number
+joined to the household, and the household by uid with its members. Prints one JSON line
+per (users, endpoint) with p50/p95/p99, throughput and errors beside the baseline and the
+ratio of p99s, then a summary line. Target: p99 ≤ 150 ms at 50 users, no errors. Exits 0
+when the target is missed (``"ok": false``); only traffic to 127.0.0.1. ``cpu_cores`` says
+where the CPU went in the window; ``other`` is processes outside the benchmark — on a
+shared machine, figures taken while it is high measure the neighbours.
+
+    .venv/bin/python bench/bench_load.py [--persons 1000000] [--users 20 50] [--seconds 60]
+                                         [--server runserver|gunicorn] [--rebuild]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+OUT_DIR = ROOT / "bench" / "out" / "load"
+COUNTIES = ["440106", "440104"]  # 天河区, 越秀区
+SEED = 2026
+TARGET_P99_MS = 150.0
+SAMPLE_SIZE = 5000  # ID numbers and household uids per county handed to the users
+
+SEARCH = "POST /api/v1/persons/search/"
+HOUSEHOLD = "GET /registry/households/{uid}/"
+LOGIN = "POST /accounts/login/"
+ENDPOINTS = (SEARCH, HOUSEHOLD)
+
+# The same two reads as the endpoints, as bare SQL.
+SQL = {
+    SEARCH: (
+        "SELECT p.uid, p.name, p.id_number, p.sex, p.relationship, p.id_status,"
+        " h.uid, h.ref, h.address"
+        " FROM registry_person p LEFT JOIN registry_household h ON h.id = p.household_id"
+        " WHERE p.id_number = %s"
+    ),
+    HOUSEHOLD: (
+        "SELECT h.uid, h.ref, h.address, h.urban, p.uid, p.name, p.id_number, p.relationship"
+        " FROM registry_household h LEFT JOIN registry_person p ON p.household_id = h.id"
+        " WHERE h.uid = %s ORDER BY p.relationship, p.id"
+    ),
+}
+
+
+def log(msg: str) -> None:
+    print(f"[bench_load] {msg}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------------------
+# Setup: database, accounts, population
+
+
+def pg_connect(base: str, dbname: str, **kw: Any) -> Any:
+    import psycopg
+
+    return psycopg.connect(f"{base.rstrip('/')}/{dbname}", **kw)
+
+
+def pg_ready(base: str) -> str | None:
+    """None when PostgreSQL answers at ``base``, else why not."""
+    try:
+        with pg_connect(base, "postgres", connect_timeout=3) as con:
+            con.execute("SELECT 1")
+    except Exception as exc:  # an unreachable server is a skip, not a crash
+        return f"{type(exc).__name__}: {exc}".strip()
+    return None
+
+
+def wanted_meta(args: argparse.Namespace) -> dict[str, Any]:
+    return {"persons": args.persons, "counties": COUNTIES, "seed": SEED}
+
+
+def cached_meta(base: str, db: str) -> dict[str, Any] | None:
+    """What a previous run stored in the bench database, if it exists and is complete."""
+    with pg_connect(base, "postgres", autocommit=True) as con:
+        exists = con.execute("SELECT 1 FROM pg_database WHERE datname = %s", (db,)).fetchone()
+    if not exists:
+        return None
+    try:
+        with pg_connect(base, db) as con:
+            row = con.execute("SELECT value FROM bench_load_meta WHERE key = 'setup'").fetchone()
+            (persons,) = con.execute("SELECT count(*) FROM registry_person").fetchone()
+    except Exception:  # no such table: an unfinished or foreign database
+        return None
+    if not row or json.loads(row[0]).get("persons") != persons:
+        return None
+    return json.loads(row[0])
+
+
+def recreate_database(base: str, db: str) -> None:
+    with pg_connect(base, "postgres", autocommit=True) as con:
+        con.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        con.execute(f'CREATE DATABASE "{db}"')
+
+
+def account_names(users: int) -> list[dict[str, str]]:
+    """One caseworker account per simulated user, the two counties alternately."""
+    return [
+        {"username": f"bench-cw-{i:03d}", "county": COUNTIES[i % len(COUNTIES)]}
+        for i in range(users)
+    ]
+
+
+def population_dir(persons: int) -> Path:
+    return OUT_DIR / f"population-{persons}-seed{SEED}"
+
+
+def ensure_population_files(persons: int) -> float:
+    """Generate and write the population's Parquet files unless present; seconds taken."""
+    out = population_dir(persons)
+    if (out / "manifest.json").exists():
+        return 0.0
+    from minzheng.core.setup import DEMO_AS_OF
+    from minzheng.synth import generate, write
+
+    start = time.perf_counter()
+    pop = generate(persons=persons, province="44", counties=COUNTIES, seed=SEED, as_of=DEMO_AS_OF)
+    write(pop, out)
+    return time.perf_counter() - start
+
+
+def setup(args: argparse.Namespace, url: str) -> dict[str, Any]:
+    """Build (or reuse) the bench database; returns what was done and how long it took."""
+    base, db = args.pg, args.db
+    want = wanted_meta(args)
+    have = None if args.rebuild else cached_meta(base, db)
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "minzheng.settings"
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    info: dict[str, Any] = {"database": db, "persons": args.persons}
+    accounts = account_names(max(args.users))
+    from django.db import connection
+
+    if have is not None and all(have.get(k) == v for k, v in want.items()):
+        make_accounts(accounts)
+        connection.close()
+        info.update(cached=True, generate_s=ensure_population_files(args.persons))
+        info["first_setup"] = {k: have[k] for k in have if k.endswith("_s")}
+        return info
+
+    from minzheng.core.setup import DEMO_AS_OF, demo_accounts, initialise
+    from minzheng.registry.bulk import population_load
+
+    log(f"building database {db} with {args.persons:,} persons (cached for later runs)")
+    total = time.perf_counter()
+    recreate_database(base, db)
+    connection.close()
+    start = time.perf_counter()
+    for line in initialise():
+        log(line)
+    demo_accounts()
+    make_accounts(accounts)
+    info["init_s"] = time.perf_counter() - start
+    info["generate_s"] = ensure_population_files(args.persons)
+    log(f"loading {args.persons:,} persons …")
+    start = time.perf_counter()
+    counts = population_load(directory=population_dir(args.persons), on=DEMO_AS_OF)
+    info["load_s"] = time.perf_counter() - start
+    info["loaded"] = {"persons": counts.persons, "households": counts.households}
+    start = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE")
+    info["analyze_s"] = time.perf_counter() - start
+    info["setup_s"] = time.perf_counter() - total
+    with connection.cursor() as cur:
+        cur.execute("CREATE TABLE bench_load_meta (key text PRIMARY KEY, value text NOT NULL)")
+        meta = {**want, **{k: round(v, 1) for k, v in info.items() if k.endswith("_s")}}
+        cur.execute("INSERT INTO bench_load_meta VALUES ('setup', %s)", [json.dumps(meta)])
+    connection.close()
+    info["cached"] = False
+    return info
+
+
+def make_accounts(accounts: list[dict[str, str]]) -> None:
+    """The caseworker accounts the users sign in with (those missing)."""
+    from minzheng.accounts.models import User
+    from minzheng.accounts.services import ensure_role_groups
+    from minzheng.core.setup import demo_password
+    from minzheng.divisions.models import Division
+
+    caseworker = ensure_role_groups()["caseworker"]
+    existing = set(User.objects.values_list("username", flat=True))
+    for a in accounts:
+        if a["username"] in existing:
+            continue
+        user = User(
+            username=a["username"],
+            division=Division.objects.current().get(code=a["county"].ljust(12, "0")),
+            first_name="压测经办",
+        )
+        user.set_password(demo_password())
+        user.save()
+        user.groups.add(caseworker)
+
+
+def samples(base: str, db: str, persons: int, accounts: list[dict[str, str]]) -> dict[str, Any]:
+    """ID numbers from the Parquet the registry was loaded from, household uids from the
+    database; per county, so that each account only asks for what it may see."""
+    import numpy as np
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(SEED)
+    table = pq.read_table(
+        population_dir(persons) / "persons.parquet",
+        columns=["id_number", "id_status", "hukou_division"],
+    )
+    table = table.filter(pc.equal(table["id_status"], "valid"))
+    out: dict[str, Any] = {"accounts": accounts, "ids": {}, "households": {}}
+    with pg_connect(base, db) as con:
+        total = con.execute("SELECT max(id) FROM registry_household").fetchone()[0] or 1
+        for county in COUNTIES:
+            mine = table.filter(pc.starts_with(table["hukou_division"], county))["id_number"]
+            picks = rng.choice(len(mine), size=min(SAMPLE_SIZE, len(mine)), replace=False)
+            out["ids"][county] = mine.take(picks).to_pylist()
+            rows = con.execute(
+                "SELECT h.uid::text FROM registry_household h"
+                " JOIN divisions_division d ON d.id = h.hukou_division_id"
+                " WHERE d.code LIKE %s AND h.id %% %s = 0 LIMIT %s",
+                (county + "%", max(1, total // (2 * SAMPLE_SIZE)), SAMPLE_SIZE),
+            ).fetchall()
+            out["households"][county] = [r[0] for r in rows]
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# The server
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def server_command(args: argparse.Namespace, port: int) -> list[str]:
+    if args.server == "runserver":
+        cmd = [str(BIN / "minzheng"), "serve", "--port", str(port)]
+        helptext = subprocess.run([*cmd[:2], "--help"], capture_output=True, text=True).stdout
+        # The background-job worker has nothing to do here (as in production, it runs apart).
+        return [*cmd, "--no-worker"] if "--no-worker" in helptext else cmd
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "minzheng.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--worker-class",
+        "gthread" if args.threads > 1 else "sync",
+        "--timeout",
+        "120",
+    ]
+
+
+@contextlib.contextmanager
+def serving(args: argparse.Namespace, url: str, run_dir: Path) -> Iterator[tuple[str, Any]]:
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="minzheng.settings")
+    env.pop("MINZHENG_DEBUG", None)  # DEBUG off, as in production (no query log kept)
+    logfile = (run_dir / f"server-{args.server}.log").open("wb")
+    proc = subprocess.Popen(
+        server_command(args, port), env=env, cwd=ROOT, stdout=logfile, stderr=subprocess.STDOUT
+    )
+    host = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{host}/accounts/login/", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"server did not start, see {logfile.name}") from None
+                time.sleep(0.2)
+        yield host, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        logfile.close()
+
+
+class CpuSampler(threading.Thread):
+    """Samples, once a second, the CPU time of the server (with its workers), PostgreSQL,
+    Locust and the whole machine, so that any window can be costed afterwards. What the
+    machine spent beyond those is ``other``: noise from processes outside the benchmark."""
+
+    def __init__(self, server_pid: int) -> None:
+        super().__init__(daemon=True)
+        import psutil
+
+        self.psutil = psutil
+        self.server = psutil.Process(server_pid)
+        self.locust: Any = None
+        self.samples: list[tuple[float, float, float, float, float]] = []
+        self.halt = threading.Event()
+        self._locust_last = 0.0
+
+    def _cpu(self, procs: list[Any]) -> float:
+        total = 0.0
+        for p in procs:
+            with contextlib.suppress(self.psutil.Error):
+                t = p.cpu_times()
+                total += t.user + t.system
+        return total
+
+    def sample(self) -> None:
+        server = self._cpu([self.server, *self.server.children(recursive=True)])
+        pg = self._cpu(
+            [p for p in self.psutil.process_iter(["name"]) if (p.info["name"] or "") == "postgres"]
+        )
+        if self.locust is not None:
+            with contextlib.suppress(self.psutil.Error):
+                self._locust_last = self._cpu([self.locust, *self.locust.children(True)])
+        m = self.psutil.cpu_times()
+        busy = sum(m) - m.idle - getattr(m, "iowait", 0.0)
+        self.samples.append((time.time(), server, pg, self._locust_last, busy))
+
+    def run(self) -> None:
+        while not self.halt.wait(1.0):
+            self.sample()
+
+    def cores(self, start: float, end: float) -> dict[str, float] | None:
+        """Cores used on average in [start, end] by each party."""
+        inside = [x for x in self.samples if start <= x[0] <= end]
+        if len(inside) < 2:
+            return None
+        a, b = inside[0], inside[-1]
+        wall = b[0] - a[0]
+        # A backend that exits between samples takes its CPU time with it: clamp at 0.
+        server, pg, locust, busy = (max(0.0, round((b[i] - a[i]) / wall, 2)) for i in range(1, 5))
+        return {
+            "server": server,
+            "postgres": pg,
+            "locust": locust,
+            "other": round(max(0.0, busy - server - pg - locust), 2),
+            "machine": busy,
+            "of": os.cpu_count() or 1,
+        }
+
+
+# --------------------------------------------------------------------------------------
+# Measurements
+
+
+def percentiles(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p50_ms": None, "p95_ms": None, "p99_ms": None, "max_ms": None}
+    import numpy as np
+
+    a = np.asarray(values)
+    p50, p95, p99 = np.percentile(a, [50, 95, 99])
+    return {
+        "p50_ms": round(float(p50), 1),
+        "p95_ms": round(float(p95), 1),
+        "p99_ms": round(float(p99), 1),
+        "max_ms": round(float(a.max()), 1),
+    }
+
+
+def run_locust(
+    host: str,
+    users: int,
+    args: argparse.Namespace,
+    sample_file: Path,
+    run_dir: Path,
+    sampler: CpuSampler,
+) -> dict[str, Any]:
+    """One headless Locust run; returns its window and every request made in it."""
+    out = run_dir / f"locust-{users}.json"
+    env = dict(
+        os.environ,
+        MZ_BENCH_SAMPLES=str(sample_file),
+        MZ_BENCH_OUT=str(out),
+        MZ_BENCH_SECONDS=str(args.seconds),
+        MZ_BENCH_USERS=str(users),
+    )
+    cmd = [
+        str(BIN / "locust"),
+        "-f",
+        str(ROOT / "bench" / "locustfile.py"),
+        "--headless",
+        "--host",
+        host,
+        "--users",
+        str(users),
+        "--spawn-rate",
+        str(args.spawn_rate),
+        "--run-time",
+        f"{int(args.seconds + users / args.spawn_rate + 180)}s",  # a bound; it stops itself
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+        "--exit-code-on-error",
+        "0",
+    ]
+    with (run_dir / f"locust-{users}.log").open("wb") as logfile:
+        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=logfile, stderr=subprocess.STDOUT)
+        with contextlib.suppress(Exception):
+            sampler.locust = sampler.psutil.Process(proc.pid)
+        if proc.wait() != 0:
+            raise RuntimeError(f"Locust failed, see {logfile.name}")
+        sampler.locust = None
+    data = json.loads(out.read_text(encoding="utf-8"))
+    if data["window"] is None:
+        raise RuntimeError(f"Locust never signed all {users} users in; see {logfile.name}")
+    return data
+
+
+def summarise_locust(data: dict[str, Any], seconds: float) -> dict[str, dict[str, Any]]:
+    start, end = data["window"]
+    result: dict[str, dict[str, Any]] = {}
+    for name in (*ENDPOINTS, LOGIN):
+        rows = [r for r in data["records"] if r[0] == name]
+        if name != LOGIN:
+            rows = [r for r in rows if start <= r[1] < end]
+        errors = [r for r in rows if not r[3]]
+        result[name] = {
+            "requests": len(rows),
+            "errors": len(errors),
+            "error_statuses": sorted({r[4] for r in errors}),
+            "rps": round(len(rows) / seconds, 2),
+            **percentiles([r[2] for r in rows if r[3]]),
+        }
+    return result
+
+
+def wait_for_idle(base: str, db: str, timeout: float = 30) -> int:
+    """Wait until the server's connections to ``db`` are gone; returns how many remain."""
+    deadline = time.monotonic() + timeout
+    with pg_connect(base, db, autocommit=True) as con:
+        while True:
+            (busy,) = con.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()
+            if busy == 0 or time.monotonic() > deadline:
+                return int(busy)
+            time.sleep(0.5)
+
+
+def baseline(
+    base: str, db: str, users: int, seconds: float, picks: dict[str, Any]
+) -> tuple[dict[str, dict[str, Any]], list[float]]:
+    """The same reads as bare SQL: ``users`` threads, one connection each, 1–3 s apart.
+
+    Returns the figures per endpoint and the window (epoch seconds)."""
+    times: dict[str, list[float]] = {name: [] for name in ENDPOINTS}
+    lock = threading.Lock()
+    go = threading.Event()
+    window: list[float] = []
+    connections = [pg_connect(base, db, autocommit=True) for _ in range(users)]
+
+    def worker(n: int, con: Any) -> None:
+        rng = random.Random(n)
+        account = picks["accounts"][n % len(picks["accounts"])]
+        ids, households = picks["ids"][account["county"]], picks["households"][account["county"]]
+        go.wait()
+        while True:
+            time.sleep(rng.uniform(1, 3))
+            if time.time() >= window[1]:
+                return
+            name = rng.choice(ENDPOINTS)
+            value = rng.choice(ids if name == SEARCH else households)
+            t = time.perf_counter()
+            con.execute(SQL[name], (value,)).fetchall()
+            ms = 1000 * (time.perf_counter() - t)
+            with lock:
+                times[name].append(ms)
+
+    threads = [
+        threading.Thread(target=worker, args=(n, con), daemon=True)
+        for n, con in enumerate(connections)
+    ]
+    for t in threads:
+        t.start()
+    now = time.time()
+    window.extend([now, now + seconds])
+    go.set()
+    for t in threads:
+        t.join()
+    for con in connections:
+        con.close()
+    figures = {
+        name: {"rps": round(len(v) / seconds, 2), "requests": len(v), **percentiles(v)}
+        for name, v in times.items()
+    }
+    return figures, window
+
+
+def serial_probe(host: str, picks: dict[str, Any], n: int = 25) -> dict[str, float | None]:
+    """One user alone: the service time of each endpoint without any queueing.
+
+    Requests go 0.25 s apart: back to back on one kept-alive connection, the development
+    server's separate header and body writes meet the client's delayed ACK (+40 ms each).
+    """
+    import requests
+
+    account = picks["accounts"][0]
+    s = requests.Session()
+    s.get(f"{host}/accounts/login/", timeout=30)
+    s.post(
+        f"{host}/accounts/login/",
+        data={
+            "username": account["username"],
+            "password": demo_password(),
+            "csrfmiddlewaretoken": s.cookies.get("csrftoken", ""),
+        },
+        allow_redirects=False,
+        timeout=30,
+    )
+    rng = random.Random(0)
+    ids, households = picks["ids"][account["county"]], picks["households"][account["county"]]
+    result: dict[str, float | None] = {}
+    for name in ENDPOINTS:
+        times = []
+        for _ in range(n):
+            time.sleep(0.25)
+            t = time.perf_counter()
+            if name == SEARCH:
+                r = s.post(
+                    f"{host}/api/v1/persons/search/",
+                    json={"id_number": rng.choice(ids)},
+                    headers={"X-CSRFToken": s.cookies.get("csrftoken", "")},
+                    timeout=30,
+                )
+            else:
+                r = s.get(
+                    f"{host}/registry/households/{rng.choice(households)}/",
+                    allow_redirects=False,
+                    timeout=30,
+                )
+            times.append(1000 * (time.perf_counter() - t))
+            if r.status_code != 200:
+                raise RuntimeError(f"serial probe: {name} answered {r.status_code}")
+        result[name] = percentiles(times[5:])["p50_ms"]  # the first few warm caches
+    s.close()
+    return result
+
+
+def demo_password() -> str:
+    return os.environ.get("MINZHENG_DEMO_PASSWORD", "minzheng-demo")
+
+
+# --------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--persons", type=int, default=1_000_000)
+    ap.add_argument("--users", type=int, nargs="+", default=[20, 50])
+    ap.add_argument("--seconds", type=float, default=60, help="measured window per level")
+    ap.add_argument("--baseline-seconds", type=float, default=30, help="bare-SQL window per level")
+    ap.add_argument("--spawn-rate", type=float, default=10, help="users started per second")
+    ap.add_argument("--server", choices=["runserver", "gunicorn"], default="runserver")
+    ap.add_argument(
+        "--workers", type=int, default=4, help="gunicorn workers (as deploy/minzheng-web.service)"
+    )
+    ap.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    ap.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="server URL")
+    ap.add_argument("--db", default="minzheng_bench")
+    ap.add_argument("--rebuild", action="store_true", help="drop and reload the database")
+    args = ap.parse_args()
+
+    def skip(reason: str) -> None:
+        print(json.dumps({"bench": "load_http", "skipped": reason, "ok": None}))
+        log(f"skipped: {reason}")
+
+    if urlsplit(args.pg).hostname not in ("127.0.0.1", "localhost"):
+        raise SystemExit("--pg must point at 127.0.0.1 (loopback only)")
+    if importlib.util.find_spec("locust") is None or not (BIN / "locust").exists():
+        return skip("locust is not installed (dependency group 'bench')")
+    if args.server == "gunicorn" and importlib.util.find_spec("gunicorn") is None:
+        return skip("gunicorn is not installed: add it to the 'bench' dependency group")
+    if (why := pg_ready(args.pg)) is not None:
+        return skip(f"no PostgreSQL at {args.pg}: {why}")
+
+    url = f"{args.pg.rstrip('/')}/{args.db}"
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    run_dir = Path(tempfile.mkdtemp(prefix="run-", dir=OUT_DIR))
+    info = setup(args, url)
+    info = {k: round(v, 1) if isinstance(v, float) else v for k, v in info.items()}
+    print(json.dumps({"bench": "load_setup", **info}))
+    accounts = account_names(max(args.users))
+    picks = samples(args.pg, args.db, args.persons, accounts)
+    sample_file = run_dir / "samples.json"
+    sample_file.write_text(json.dumps(picks), encoding="utf-8")
+
+    lines: list[dict[str, Any]] = []
+    logins: dict[int, dict[str, Any]] = {}
+    serial: dict[str, float | None] = {}
+    for users in args.users:
+        # A fresh server per level: runserver's threads never close their database
+        # connections (CONN_MAX_AGE=60), so they would pile up across levels.
+        with serving(args, url, run_dir) as (host, proc):
+            if not serial:
+                serial = serial_probe(host, picks)
+                log(f"serving at {host} ({args.server}); one user alone: {serial}")
+            sampler = CpuSampler(proc.pid)
+            sampler.start()
+            log(f"{users} users: Locust for {args.seconds:.0f} s after sign-in …")
+            data = run_locust(host, users, args, sample_file, run_dir, sampler)
+            sampler.halt.set()
+        cores = sampler.cores(*data["window"])
+        measured = summarise_locust(data, args.seconds)
+        logins[users] = measured.pop(LOGIN)
+        left = wait_for_idle(args.pg, args.db)
+        log(f"{users} threads: bare SQL for {args.baseline_seconds:.0f} s ({left} left) …")
+        sampler = CpuSampler(os.getpid())
+        sampler.start()
+        base, window = baseline(args.pg, args.db, users, args.baseline_seconds, picks)
+        sampler.halt.set()
+        base_cores = sampler.cores(*window)
+        for name in ENDPOINTS:
+            m, b = measured[name], base[name]
+            ratio = round(m["p99_ms"] / b["p99_ms"], 1) if m["p99_ms"] and b["p99_ms"] else None
+            ok = m["errors"] == 0 and m["p99_ms"] is not None and m["p99_ms"] <= TARGET_P99_MS
+            line = {
+                "bench": "load_http",
+                "server": args.server,
+                "persons": args.persons,
+                "users": users,
+                "endpoint": name,
+                "seconds": args.seconds,
+                **m,
+                "serial_p50_ms": serial[name],
+                "cpu_cores": cores,
+                "baseline": "bare SQL, psycopg, same users and think time",
+                **{f"baseline_{k}": v for k, v in b.items()},
+                "baseline_other_cpu_cores": base_cores and base_cores["other"],
+                "ratio_p99": ratio,
+                "target_p99_ms": TARGET_P99_MS,
+                "ok": ok,
+            }
+            lines.append(line)
+            print(json.dumps(line, ensure_ascii=False), flush=True)
+    at_max = [x for x in lines if x["users"] == max(args.users)]
+    summary = {
+        "bench": "load_http_summary",
+        "server": args.server,
+        "production_like": args.server != "runserver",
+        "persons": args.persons,
+        "users": args.users,
+        "setup_cached": info["cached"],
+        "errors": sum(x["errors"] for x in lines),
+        "p99_ms_at_max_users": {x["endpoint"]: x["p99_ms"] for x in at_max},
+        "baseline_p99_ms_at_max_users": {x["endpoint"]: x["baseline_p99_ms"] for x in at_max},
+        # CPU taken by processes outside the benchmark during the windows (a shared machine).
+        "other_cpu_cores_max": max((x["cpu_cores"] or {}).get("other", 0.0) for x in lines),
+        "logins": {
+            u: {k: v for k, v in s.items() if k in ("requests", "errors", "p50_ms", "max_ms")}
+            for u, s in logins.items()
+        },
+        "artifacts": str(run_dir.relative_to(ROOT)),
+        "target": f"p99 <= {TARGET_P99_MS:.0f} ms at {max(args.users)} users, 0 errors",
+        "ok": all(x["ok"] for x in lines),
+    }
+    print(json.dumps(summary, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
