@@ -210,6 +210,31 @@ def _referencing_fields() -> list[tuple[type[models.Model], str]]:
     return out
 
 
+def _record(
+    actor: User,
+    kind: str,
+    on: dt.date,
+    division: Division,
+    old: tuple[str, str],
+    new: tuple[str, str],
+    changes: dict[str, Any],
+    successor: Division | None = None,
+) -> None:
+    """One history event and its audit row, for every change made here."""
+    DivisionChange.objects.create(
+        date=on,
+        kind=kind,
+        level=division.level,
+        old_code=old[0],
+        old_name=old[1],
+        new_code=new[0],
+        new_name=new[1],
+        division=successor or division,
+        source="minzheng",
+    )
+    audit_record(actor=actor, events=[Audit(str(kind), "division", division.pk, changes=changes)])
+
+
 @transaction.atomic
 def division_recode(*, actor: User, division: Division, new_code: str, on: dt.date) -> Division:
     """Give ``division`` (and everything below it) a new code; the old one stays resolvable.
@@ -230,20 +255,14 @@ def division_recode(*, actor: User, division: Division, new_code: str, on: dt.da
             Value(new_prefix), Substr("code", len(old_prefix) + 1), output_field=models.CharField()
         )
     )
-    DivisionChange.objects.create(
-        date=on,
-        kind=ChangeKind.RECODE,
-        level=division.level,
-        old_code=old_code,
-        old_name=division.name,
-        new_code=new_code,
-        new_name=division.name,
-        division=division,
-        source="minzheng",
-    )
-    audit_record(
-        actor=actor,
-        events=[Audit("recode", "division", division.pk, changes={"code": [old_code, new_code]})],
+    _record(
+        actor,
+        ChangeKind.RECODE,
+        on,
+        division,
+        (old_code, division.name),
+        (new_code, division.name),
+        {"code": [old_code, new_code]},
     )
     invalidate_cache()
     division.refresh_from_db()
@@ -256,20 +275,14 @@ def division_rename(*, actor: User, division: Division, new_name: str, on: dt.da
     old = division.name
     division.name = new_name
     division.save(update_fields=["name"])
-    DivisionChange.objects.create(
-        date=on,
-        kind=ChangeKind.RENAME,
-        level=division.level,
-        old_code=division.code,
-        old_name=old,
-        new_code=division.code,
-        new_name=new_name,
-        division=division,
-        source="minzheng",
-    )
-    audit_record(
-        actor=actor,
-        events=[Audit("rename", "division", division.pk, changes={"name": [old, new_name]})],
+    _record(
+        actor,
+        ChangeKind.RENAME,
+        on,
+        division,
+        (division.code, old),
+        (division.code, new_name),
+        {"name": [old, new_name]},
     )
     return division
 
@@ -290,22 +303,15 @@ def division_merge(*, actor: User, absorbed: Division, into: Division, on: dt.da
     Division.objects.filter(parent=absorbed).update(parent=into)
     absorbed.valid_to, absorbed.successor = on, into
     absorbed.save(update_fields=["valid_to", "successor"])
-    DivisionChange.objects.create(
-        date=on,
-        kind=ChangeKind.MERGE,
-        level=absorbed.level,
-        old_code=absorbed.code,
-        old_name=absorbed.name,
-        new_code=into.code,
-        new_name=into.name,
-        division=into,
-        source="minzheng",
-    )
-    audit_record(
-        actor=actor,
-        events=[
-            Audit("merge", "division", absorbed.pk, changes={"into": into.code, "moved": moved})
-        ],
+    _record(
+        actor,
+        ChangeKind.MERGE,
+        on,
+        absorbed,
+        (absorbed.code, absorbed.name),
+        (into.code, into.name),
+        {"into": into.code, "moved": moved},
+        successor=into,
     )
     invalidate_cache()
     return moved

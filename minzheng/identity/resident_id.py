@@ -36,6 +36,8 @@ __all__ = [
     "upgrade_15",
 ]
 
+from minzheng.core.errors import BilingualError
+
 ErrorCode = Literal[
     "empty", "excel_number", "format", "checksum", "birth_date", "future_birth", "address"
 ]
@@ -65,17 +67,13 @@ _SCIENTIFIC = re.compile(r"[0-9](?:\.[0-9]*)?[eE][+]?[0-9]{1,3}")
 _FLOAT_ZERO = re.compile(r"[0-9]+\.0+")
 
 
-class InvalidId(ValueError):
+class InvalidId(BilingualError):
     """A resident ID number failed validation; ``code`` says why, ``message`` tells the user."""
 
-    def __init__(self, code: ErrorCode, message: str, message_en: str) -> None:
-        super().__init__(message)
-        self.code: ErrorCode = code
-        self.message = message
-        self.message_en = message_en
+    code: ErrorCode
 
-    def __repr__(self) -> str:
-        return f"InvalidId({self.code!r}, {self.message_en!r})"
+    def __init__(self, code: ErrorCode, message: str, message_en: str) -> None:
+        super().__init__(code, message, message_en)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,8 @@ __all__ = [
     "parse",
 ]
 
+from minzheng.core.errors import BilingualError
+
 ErrorCode = Literal["empty", "format", "checksum", "org_code"]
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -47,17 +49,13 @@ _ORG_BODY = re.compile(r"[0-9A-Z]{8}")
 _FIRST17 = re.compile(f"[{ALPHABET}]{{17}}")
 
 
-class InvalidUscc(ValueError):
+class InvalidUscc(BilingualError):
     """A unified social credit code failed validation; ``code`` says why."""
 
-    def __init__(self, code: ErrorCode, message: str, message_en: str) -> None:
-        super().__init__(message)
-        self.code: ErrorCode = code
-        self.message = message
-        self.message_en = message_en
+    code: ErrorCode
 
-    def __repr__(self) -> str:
-        return f"InvalidUscc({self.code!r}, {self.message_en!r})"
+    def __init__(self, code: ErrorCode, message: str, message_en: str) -> None:
+        super().__init__(code, message, message_en)
 
 
 @dataclass(frozen=True)

@@ -12,26 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from minzheng.registry.importing.columns import REGISTRY_COLUMNS
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
+
 GENERATOR_VERSION = "1"
 TABLES = ("households", "persons", "incomes", "assets")
-IMPORT_HEADERS = (
-    "户编号",
-    "姓名",
-    "公民身份号码",
-    "与户主关系",
-    "户籍地行政区划代码",
-    "居住地行政区划代码",
-    "居住地址",
-    "城乡类别",
-    "月收入",
-    "残疾类别",
-    "残疾等级",
-    "劳动能力",
-    "联系电话",
-)
+# The registry import's first 13 columns, in its order (the importer owns the names).
+IMPORT_HEADERS = tuple(c.zh for c in REGISTRY_COLUMNS[:13])
 
 
 @dataclass

@@ -6,21 +6,9 @@ import csv
 from collections.abc import Sequence
 from pathlib import Path
 
-HEADERS = [
-    "户编号",
-    "姓名",
-    "公民身份号码",
-    "与户主关系",
-    "户籍地行政区划代码",
-    "居住地行政区划代码",
-    "居住地址",
-    "城乡类别",
-    "月收入",
-    "残疾类别",
-    "残疾等级",
-    "劳动能力",
-    "联系电话",
-]
+from minzheng.synth.generate import IMPORT_HEADERS
+
+HEADERS = list(IMPORT_HEADERS)
 
 
 def row(
