@@ -264,7 +264,7 @@ def id_check(numbers: tuple[str, ...]) -> None:
 
     \b
     Example:
-      minzheng id 11010519491231002X
+      minzheng id 440106900101001
     """
     setup_django()
     from minzheng.divisions.selectors import known_address_codes
