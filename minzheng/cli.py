@@ -270,7 +270,18 @@ def id_check(numbers: tuple[str, ...]) -> None:
     from minzheng.divisions.selectors import known_address_codes
     from minzheng.identity.resident_id import InvalidId, parse
 
-    codes = known_address_codes() or None
+    from django.db import DatabaseError
+
+    try:
+        codes = known_address_codes() or None
+    except DatabaseError:  # no database yet: check the province digits only
+        codes = None
+    if codes is None:
+        click.echo(
+            "提示：未载入区划，仅校验省级代码（运行 minzheng init）/ divisions not loaded: "
+            "only the province digits are checked (run minzheng init)",
+            err=True,
+        )
     bad = 0
     for raw in numbers:
         try:
