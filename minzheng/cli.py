@@ -267,10 +267,10 @@ def id_check(numbers: tuple[str, ...]) -> None:
       minzheng id 440106900101001
     """
     setup_django()
+    from django.db import DatabaseError
+
     from minzheng.divisions.selectors import known_address_codes
     from minzheng.identity.resident_id import InvalidId, parse
-
-    from django.db import DatabaseError
 
     try:
         codes = known_address_codes() or None
