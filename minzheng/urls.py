@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("minzheng.accounts.urls")),
     path("divisions/", include("minzheng.divisions.urls")),
     path("registry/", include("minzheng.registry.urls")),
+    path("jobs/", include("minzheng.jobs.urls")),
     path("api/v1/", include("minzheng.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -91,3 +91,28 @@ def test_a_real_worker_process_consumes_the_queue(tmp_path):
         worker.terminate()
         worker.wait(10)
     assert state == "SUCCESSFUL 42"
+
+
+def test_job_centre_lists_own_jobs_and_cancels(client, world):
+    from tests.world import login
+
+    user = world.users["town1"]
+    mine = Job.objects.create(
+        id="mine-1",
+        task_path=add.module_path,
+        actor=user,
+        label="我的导入",
+        status="RUNNING",
+        progress_done=5,
+        progress_total=10,
+    )
+    Job.objects.create(
+        id="theirs-1", task_path=add.module_path, actor=world.users["county2"], label="别人的导入"
+    )
+    login(client, user)
+    body = client.get("/jobs/").content.decode()
+    assert "我的导入" in body and "别人的导入" not in body and "50%" in body
+    assert client.post("/jobs/theirs-1/cancel/").status_code == 404
+    client.post(f"/jobs/{mine.pk}/cancel/")
+    mine.refresh_from_db()
+    assert mine.cancel_requested

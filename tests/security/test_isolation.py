@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 
 from minzheng.accounts import scope
 from minzheng.identity.resident_id import mask
+from minzheng.jobs.models import Job
 from minzheng.registry.models import ImportBatch
 from tests.world import World, login
 
@@ -153,11 +154,19 @@ def calls(route: str, target: Any, person: Any, kind: str) -> list[tuple[str, di
         return [("get", {"uid": person.uid}, {})]
     if route in ("registry:import_status", "registry:import_errors"):
         return [("get", {"pk": kind}, {})]
+    if route == "jobs:list":
+        return [("get", {}, {})]
+    if route == "jobs:cancel":
+        return [("post", {"pk": "job-of-county2"}, {})]
     return []
 
 
 def run_probes(world: World, client: Any) -> Probe:
     """county1 → county 2's household; town1 → sibling township's household."""
+    Job.objects.get_or_create(
+        id="job-of-county2",
+        defaults={"task_path": "x", "actor": world.users["county2"], "label": "乙一.csv"},
+    )
     foreign_batch = ImportBatch.objects.create(
         file_name="乙一.csv", actor=world.users["county2"], status="done", report={"errors": []}
     )
