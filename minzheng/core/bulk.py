@@ -75,10 +75,8 @@ def _same(v: Any) -> Any:
     return v
 
 
-def _columns(model: type[models.Model], fields: Sequence[str] | None) -> list[models.Field]:
-    concrete = [f for f in model._meta.concrete_fields if not (f.primary_key and fields is None)]
-    if fields is None:
-        return concrete
+def _columns(model: type[models.Model], fields: Sequence[str]) -> list[models.Field]:
+    """The concrete fields named in ``fields`` (by name or attname, e.g. ``head_id``)."""
     wanted = set(fields)
     return [f for f in model._meta.concrete_fields if f.name in wanted or f.attname in wanted]
 

@@ -33,7 +33,7 @@ class DatedBatch:
         self.replaced: list[Dated] = []
         self.created: list[Dated] = []
 
-    def change(self, current: Dated | None, new: Dated, *, on: dt.date) -> None:
+    def change(self, current: Dated | None, new: Dated, *, on: dt.date) -> Dated:
         """Record that from ``on`` the fact is ``new`` (``current`` is the open row, if any).
 
         A change on the day the current row started corrects it in place, so a
@@ -43,29 +43,28 @@ class DatedBatch:
             for f in self.fields:
                 setattr(current, f, getattr(new, f))
             self.replaced.append(current)
-            return
+            return current
         if current is not None:
             current.valid_to = on
             self.closed.append(current)
         new.valid_from, new.valid_to = on, None
         self.created.append(new)
+        return new
 
     def flush(self) -> None:
         """Write the closes first (the open-row constraints), then corrections, then new rows."""
         fast_update(self.model, self.closed, ["valid_to"])
         fast_update(self.model, self.replaced, self.fields)
-        fast_insert(self.model, self.created)
+        fast_insert(self.model, self.created, with_ids=True)
         self.closed, self.replaced, self.created = [], [], []
 
 
 def supersede(current: D | None, new: D, *, on: dt.date, fields: Iterable[str]) -> D:
-    """Close ``current`` on ``on`` (if any) and save ``new`` from that day on."""
+    """Close ``current`` on ``on`` (if any) and save ``new`` from that day on.
+
+    Returns the row that now holds the fact: ``new``, or ``current`` corrected in place.
+    """
     batch = DatedBatch(type(new), fields)
-    batch.change(current, new, on=on)
+    row = batch.change(current, new, on=on)
     batch.flush()
-    return current if batch_replaced(current, on) else new  # type: ignore[return-value]
-
-
-def batch_replaced(current: Dated | None, on: dt.date) -> bool:
-    """Whether a change on ``on`` corrects ``current`` in place rather than closing it."""
-    return current is not None and current.valid_from >= on
+    return row  # type: ignore[return-value]

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from minzheng.core.bulk import insert_rows
+from minzheng.core.bulk import allocate_ids, insert_rows
 from minzheng.divisions.models import Division
 from minzheng.registry.models import (
     Asset,
@@ -39,22 +39,6 @@ class LoadCounts:
     incomes: int = 0
     assets: int = 0
     skipped_households: int = 0
-
-
-def _next_id(model: type[models.Model]) -> int:
-    return (model._default_manager.aggregate(m=models.Max("pk"))["m"] or 0) + 1
-
-
-def _reset_sequences(*models_: type[models.Model]) -> None:
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cur:
-        for m in models_:
-            t = m._meta.db_table
-            cur.execute(
-                f"SELECT setval(pg_get_serial_sequence('\"{t}\"', 'id'), "
-                f'COALESCE((SELECT MAX(id) FROM "{t}"), 1))'
-            )
 
 
 def _name_keys(names: list[str]) -> dict[str, tuple[str, str, str]]:
@@ -89,7 +73,6 @@ class PopulationLoader:
                     )
             hh_ids = self._households(counts)
             self._persons(hh_ids, counts)
-        _reset_sequences(Household, Person, Membership, Location, Condition, Income, Asset)
         return counts
 
     def _households(self, counts: LoadCounts) -> dict[str, int]:
@@ -102,8 +85,8 @@ class PopulationLoader:
             )
         fresh = [r for r in rows if r["household_ref"] not in existing]
         counts.skipped_households, counts.households = len(existing), len(fresh)
-        start = _next_id(Household)
-        ids = {r["household_ref"]: start + i for i, r in enumerate(fresh)}
+        pks = allocate_ids(Household, len(fresh))
+        ids = {r["household_ref"]: pk for r, pk in zip(fresh, pks, strict=True)}
         names = (
             "id",
             "uid",
@@ -142,8 +125,8 @@ class PopulationLoader:
 
     def _persons(self, hh_ids: dict[str, int], counts: LoadCounts) -> None:
         people = [p for p in self.tables["persons"] if p["household_ref"] in hh_ids]
-        start = _next_id(Person)
-        pid = {p["person_key"]: start + i for i, p in enumerate(people)}
+        pks = allocate_ids(Person, len(people))
+        pid = {p["person_key"]: pk for p, pk in zip(people, pks, strict=True)}
         keys = _name_keys([p["name"] for p in people])
         names = (
             "id",

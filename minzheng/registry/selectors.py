@@ -22,12 +22,10 @@ _ID_LIKE = re.compile(r"^[0-9]{15}$|^[0-9]{17}[0-9Xx]$")
 _ASCII = re.compile(r"^[A-Za-z ]+$")
 
 
-def registry_summary(actor: object | None = None) -> dict[str, Any]:
-    """Headline counts (all, or within ``actor``'s jurisdiction) for the home page."""
-    persons = (
-        Person.objects.active() if actor is None else Person.objects.active().visible_to(actor)
-    )
-    households = Household.objects.all() if actor is None else Household.objects.visible_to(actor)
+def registry_summary(actor: object) -> dict[str, Any]:
+    """Headline counts within ``actor``'s jurisdiction for the home page."""
+    persons = Person.objects.active().visible_to(actor)
+    households = Household.objects.visible_to(actor)
     return {
         "divisions": Division.objects.current().count(),
         "households": households.count(),

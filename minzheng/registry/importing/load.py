@@ -171,23 +171,18 @@ class ChunkWriter:
         self._persons()
         return self.out
 
-    def _owner_ref(self, person: Person) -> str | None:
-        for ref, hh in self.households.items():
+    def _owner(self, person: Person) -> Household | None:
+        for hh in self.households.values():
             if hh.pk == person.household_id:
-                return ref
-        return (
-            Household.objects.filter(pk=person.household_id or 0)
-            .values_list("ref", flat=True)
-            .first()
-        )
+                return hh
+        return Household.objects.filter(pk=person.household_id or 0).first()
 
     def _match(self, ref: str, r: PersonRow) -> Person | RowError | None:
         hh = self.households[ref]
         if r.id_number:
             p = self.by_id.get(r.id_number)
             if p is not None and p.household_id not in (None, hh.pk):
-                other = self._owner_ref(p)
-                owner = Household.objects.filter(pk=p.household_id).first()
+                owner = self._owner(p)
                 if owner is None or not self.visible(owner):
                     return RowError(
                         r.row,
@@ -199,8 +194,8 @@ class ChunkWriter:
                 return RowError(
                     r.row,
                     "公民身份号码",
-                    f"该身份证号已在户 {other} 中登记；人员迁移请使用“人员迁户”功能",
-                    f"this ID number is already registered in household {other}; "
+                    f"该身份证号已在户 {owner.ref} 中登记；人员迁移请使用“人员迁户”功能",
+                    f"this ID number is already registered in household {owner.ref}; "
                     "use the person move operation",
                 )
             return p
