@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "minzheng.ops",
     "minzheng.jobs",
     "minzheng.engine",
+    "minzheng.workdays",
+    "minzheng.assistance",
     "django_tasks",
     "minzheng.web",
 ]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import random
-import statistics
-import time
 
 import pytest
 
@@ -38,16 +36,12 @@ def test_online_matches_batch_for_random_households(
         rulesets[name], as_of=AS_OF, division=population["division"], parameter=parameters
     )
     picks = random.Random(name).choices(sorted(documents), k=SAMPLE)
-    took = []
     for sk in picks:
-        start = time.perf_counter()
         found = online.household(index.household(sk))
-        took.append(time.perf_counter() - start)
         assert found is not None and found.subject_sk == sk
         assert found.flag is flags[sk]
         assert found.document == documents[sk]
-    online.close()
-    assert statistics.median(took[50:] or took) < 0.020  # target: ≤ 20 ms per household
+    online.close()  # speed (target ≤ 20 ms a household) is measured by bench_engine_online.py
 
 
 def test_every_condition_comes_back_with_its_sentence(rulesets, parameters, population, index):

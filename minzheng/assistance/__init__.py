@@ -1,0 +1,1 @@
+"""Social assistance: dated parameters, eligibility rules, cases, enrolments, payments."""

@@ -1,0 +1,1 @@
+"""The official working-day calendar: holidays and make-up working days, as a data table."""
