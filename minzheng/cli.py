@@ -537,5 +537,15 @@ def manage(args: tuple[str, ...]) -> None:
     execute_from_command_line(["minzheng manage", *args])
 
 
+def _register() -> None:
+    """Command groups that live with their apps (each imports only click at load time)."""
+    from minzheng.assistance.cli import assess, parameters
+
+    main.add_command(assess)
+    main.add_command(parameters)
+
+
+_register()
+
 if __name__ == "__main__":
     main()

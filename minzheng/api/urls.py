@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from minzheng.accounts.api import TokenView
+from minzheng.assistance.api.views import AssessView
 from minzheng.registry.api.views import HouseholdViewSet, PersonViewSet
 
 router = SimpleRouter()
@@ -13,5 +14,6 @@ router.register("persons", PersonViewSet, basename="person")
 app_name = "api"
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
+    path("assess/", AssessView.as_view(), name="assess"),
     *router.urls,
 ]

@@ -192,6 +192,12 @@ INCOME_KIND = {
     "property": "财产净收入",
     "transfer": "转移净收入",
     "declared": "申报月收入",
+    # Usually not counted (a parameter decides): preferential-care payments, rewards,
+    # scholarships and assistance payments.
+    "care": "优抚金",
+    "reward": "奖励与计生奖扶",
+    "study": "奖助学金",
+    "assistance": "社会救助金",
 }
 ASSET_KIND = {"financial": "金融资产", "home": "房产", "vehicle": "车辆", "business": "工商登记"}
 

@@ -36,6 +36,7 @@ PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z][a-z0-9_]*)(?:\|([a-z]+))?\}")
 FORMATS = ("fen", "yuan")
 TOP = (
     "ruleset",
+    "include",
     "version",
     "title",
     "subject",
@@ -63,12 +64,85 @@ def parse_ruleset(text: str, file: str = "<string>") -> Ruleset:
     errors: list[DefinitionError] = []
     if not isinstance(doc, LDict):
         raise DefinitionErrors([DefinitionError(Loc(file, 1), "a rule set must be a mapping")])
-    rs = _Parser(doc, errors).ruleset(hashlib.sha256(text.encode()).hexdigest())
+    digest = hashlib.sha256(text.encode())
+    if "include" in doc:
+        _include(doc, Path(file).parent, digest, errors)
+    rs = _Parser(doc, errors).ruleset(digest.hexdigest())
     if not errors:
         semantics.check(rs, errors)
     if errors:
         raise DefinitionErrors(errors)
     return rs
+
+
+LIBRARY = ("parameters", "inputs", "facts", "conditions")
+
+
+def _include(doc: LDict, base: Path, digest: Any, errors: list[DefinitionError]) -> None:
+    """Merge shared definition files (``include: [income.yaml]``) into ``doc``'s sections.
+
+    A library file holds only parameters, inputs, facts and conditions; its definitions
+    come before the rule set's own (conditions after), and a name defined twice is an error naming both places. The rule set's
+    hash covers the included text, so results record the exact definitions that ran.
+    """
+    names = doc["include"]
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        errors.append(DefinitionError(doc.loc("include"), "include must be a list of file names"))
+        return
+    merged: dict[str, LDict] = {}
+    # The rule set's own conditions come first: they are its headline tests.
+    _merge(merged, "conditions", doc.get("conditions"), errors)
+    for i, name in enumerate(names):
+        path = base / name
+        loc = names.loc(i) if isinstance(names, LList) else doc.loc("include")
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except OSError as err:
+            errors.append(DefinitionError(loc, f"cannot read included file {name!r}: {err}"))
+            continue
+        digest.update(text.encode())
+        lib = load_text(text, str(path))
+        if not isinstance(lib, LDict):
+            errors.append(DefinitionError(Loc(str(path), 1), "an included file must be a mapping"))
+            continue
+        for key in lib:
+            if key not in LIBRARY:
+                errors.append(
+                    DefinitionError(
+                        lib.loc(key),
+                        f"an included file may hold only {', '.join(LIBRARY)}, not {key!r}",
+                    )
+                )
+        for section in LIBRARY:
+            _merge(merged, section, lib.get(section), errors)
+    for section in LIBRARY:
+        if section != "conditions":
+            _merge(merged, section, doc.get(section), errors)
+        if section in merged:
+            doc[section] = merged[section]
+
+
+def _merge(
+    merged: dict[str, LDict], section: str, part: Any, errors: list[DefinitionError]
+) -> None:
+    if not isinstance(part, LDict):
+        return
+    into = merged.get(section)
+    if into is None:
+        into = merged[section] = LDict()
+        into.file, into.line, into.lines, into.key_files = part.file, part.line, {}, {}
+    for key, value in part.items():
+        if key in into:
+            first = into.loc(key)
+            errors.append(
+                DefinitionError(
+                    part.loc(key), f"{key!r} is already defined at {first.file}:{first.line}"
+                )
+            )
+            continue
+        into[key] = value
+        into.lines[key] = part.lines.get(key, part.line)
+        into.key_files[key] = part.key_files.get(key, part.file)
 
 
 class _Parser:

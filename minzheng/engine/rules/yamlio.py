@@ -16,10 +16,13 @@ class LDict(dict):
     file: str = "?"
     line: int = 0
     lines: dict[Any, int]
+    key_files: dict[Any, str] = {}  # noqa: RUF012 - replaced, never mutated: keys merged from other files
 
     def loc(self, key: Any = None) -> Loc:
         """Where ``key`` (or the mapping itself) was written."""
-        return Loc(self.file, self.lines.get(key, self.line) if key is not None else self.line)
+        if key is None:
+            return Loc(self.file, self.line)
+        return Loc(self.key_files.get(key, self.file), self.lines.get(key, self.line))
 
 
 class LList(list):

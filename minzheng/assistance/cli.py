@@ -1,0 +1,117 @@
+"""``minzheng assess`` and ``minzheng parameters …``: the calculator and parameter tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=Path, allow_dash=True))
+def assess(file: Path) -> None:
+    """Check one household against every programme; stdout is pure JSON.
+
+    FILE is a JSON document (``-`` reads stdin): division, date, urban, members (with
+    monthly_income, disability, self_care_failed …), assets, supporters_able, care_mode,
+    emergency and optional parameter overrides. Exit 0 with the answer, 2 on a bad document.
+
+    \b
+    Example:
+      minzheng assess household.json | jq .programmes.dibao
+    """
+    from minzheng.cli import setup_django
+
+    setup_django()
+    from minzheng.assistance.assess import AssessError
+    from minzheng.assistance.services import household_assess
+
+    text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8-sig")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        click.echo(f"JSON 格式错误 / invalid JSON: line {exc.lineno}: {exc.msg}", err=True)
+        sys.exit(2)
+    try:
+        answer = household_assess(doc)
+    except AssessError as exc:
+        click.echo(json.dumps({"error": exc.message, "error_en": exc.message_en,
+                               "field": exc.path}, ensure_ascii=False), err=True)  # fmt: skip
+        sys.exit(2)
+    click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
+
+
+@click.group()
+def parameters() -> None:
+    """Assistance parameters: dated values per division (national defaults, local overrides).
+
+    \b
+    Example:
+      minzheng parameters show dibao_urban_fen --division 440106 --date 2024-07-01
+    """
+
+
+@parameters.command("show")
+@click.argument("name")
+@click.option("--division", default="", help="Division code (2–12 digits); empty = nation.")
+@click.option("--date", "day", help="Date (YYYY-MM-DD, default today).")
+def parameters_show(name: str, division: str, day: str | None) -> None:
+    """Which value of NAME applies to a division on a date, from which division, since when."""
+    from minzheng.cli import setup_django
+
+    setup_django()
+    from minzheng.assistance.parameters import parameter_lookup
+    from minzheng.core.errors import BilingualError
+
+    try:
+        found = parameter_lookup(
+            name, division, dt.date.fromisoformat(day) if day else dt.date.today()
+        )
+    except BilingualError as exc:
+        raise click.ClickException(f"{exc.message} / {exc.message_en}") from exc
+    if found is None:
+        raise click.ClickException(f"{name} 在该日期没有取值 / has no value on that date")
+    click.echo(json.dumps(found.as_dict(), ensure_ascii=False, indent=2))
+
+
+@parameters.command("import")
+@click.argument("file", type=click.Path(path_type=Path, exists=True))
+@click.option("--as", "username", help="User named in the audit trail (default: system).")
+@click.option("--report", type=click.Path(path_type=Path), help="Write the JSON report here.")
+def parameters_import_cmd(file: Path, username: str | None, report: Path | None) -> None:
+    """Import a parameter table (.xlsx or .csv: 参数, 区划, 取值, 起始日期, 截止日期, 依据).
+
+    Money is in yuan. Rows already present change nothing; bad rows are reported with
+    row, column and reason and the others still land.
+    """
+    from minzheng.cli import setup_django
+
+    setup_django()
+    from minzheng.accounts.services import actor_by_username
+    from minzheng.assistance.param_io import parameters_import
+
+    actor = actor_by_username(username) if username else None
+    result = parameters_import(file, actor=actor)
+    data = result.as_dict()
+    if report:
+        report.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    click.echo(json.dumps({k: v for k, v in data.items() if k != "errors"}, ensure_ascii=False))
+    for e in data["errors"][:20]:
+        click.echo(f"第 {e['row']} 行 {e['column']}：{e['message']} / {e['message_en']}", err=True)
+
+
+@parameters.command("export")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help=".xlsx or .csv")
+@click.option("--division", default="", help="Only rows for this prefix and its parents.")
+def parameters_export_cmd(out: Path, division: str) -> None:
+    """Export parameter rows (the same layout the import reads)."""
+    from minzheng.cli import setup_django
+
+    setup_django()
+    from minzheng.assistance.param_io import parameters_export
+
+    n = parameters_export(out, division=division)
+    click.echo(json.dumps({"rows": n, "file": str(out)}, ensure_ascii=False))
