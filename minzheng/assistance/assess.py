@@ -439,23 +439,30 @@ def tables(hh: Household) -> tuple[pa.Table, dict[str, pa.Table]]:
 
 # --- running the rules ----------------------------------------------------------------------
 class _Cache:
-    """Compiled online evaluators per (programme, date, parameter set), per thread."""
+    """Online evaluators per (programme, date, division), per thread; parameters swapped in."""
 
-    def __init__(self, size: int = 16) -> None:
+    def __init__(self, size: int = 32) -> None:
         self.local = threading.local()
         self.size = size
 
-    def get(self, key: tuple, make: Any) -> Online:
-        store: OrderedDict[tuple, Online] = getattr(self.local, "store", None) or OrderedDict()
+    def get(self, key: tuple, params: tuple, make: Any, table: Any) -> Online:
+        store: OrderedDict[tuple, tuple[Online, tuple]] = (
+            getattr(self.local, "store", None) or OrderedDict()
+        )
         self.local.store = store
         if key in store:
             store.move_to_end(key)
-            return store[key]
-        found = store[key] = make()
+            online, seen = store[key]
+            if seen != params:
+                online.set_parameters(table())
+                store[key] = (online, params)
+            return online
+        online = make()
+        store[key] = (online, params)
         while len(store) > self.size:
-            _, old = store.popitem(last=False)
+            _, (old, _) = store.popitem(last=False)
             old.close()
-        return found
+        return online
 
 
 _CACHE = _Cache()
@@ -478,18 +485,25 @@ def assess(
         for n, v in hh.overrides.items()
     ]
     division, given = tables(hh)
-    fingerprint = (hh.division, hh.date, tuple(sorted((r["name"], r["division"], r["value"],
-                   r["valid_from"], r["valid_to"]) for r in merged)))  # fmt: skip
-    table = None
+    fingerprint = tuple(
+        sorted(
+            (r["name"], r["division"], r["value"], r["valid_from"], r["valid_to"]) for r in merged
+        )
+    )
+    made: list[pa.Table] = []
+
+    def table() -> pa.Table:
+        if not made:
+            made.append(engine_table(merged))
+        return made[0]
+
     out: dict[str, Any] = {}
     for name, rs in rulesets().items():
 
         def make(rs: Ruleset = rs) -> Online:
-            nonlocal table
-            table = table if table is not None else engine_table(merged)
-            return Online(rs, as_of=hh.date, division=division, parameter=table)
+            return Online(rs, as_of=hh.date, division=division, parameter=table())
 
-        online = _CACHE.get((name, hash(fingerprint)), make)
+        online = _CACHE.get((name, hh.date, hh.division), fingerprint, make, table)
         out[name] = _programme(name, online.evaluate(given), hh)
     return {
         "division": hh.division,
@@ -504,7 +518,7 @@ def _programme(name: str, found: list[Evaluation], hh: Household) -> dict[str, A
     """One programme's answer: household rules give one evaluation, person rules one each."""
     title, title_en = TITLES[name]
     if name == "tekun":
-        people = [_answer(e) | {"member": e.subject_sk - 1} for e in found]
+        people = [_answer(e) | {"member": e.subject_sk - 1} for e in sorted(found, key=_sk)]
         amount = sum(p["monthly_amount_fen"] for p in people if p["eligible"])
         return {
             "title": title,
@@ -528,12 +542,17 @@ def _programme(name: str, found: list[Evaluation], hh: Household) -> dict[str, A
     return answer
 
 
+def _sk(e: Evaluation) -> int:
+    return e.subject_sk
+
+
 def _answer(e: Evaluation) -> dict[str, Any]:
     amount = int(e.amount_fen or 0) if e.flag else 0
     return {
         "eligible": bool(e.flag),
         "monthly_amount": _yuan(amount),
         "monthly_amount_fen": amount,
+        "calculation": e.amount_text,
         "reasons": [
             {"test": c.name, "title": c.title, "passed": bool(c.result), "text": c.text}
             for c in e.conditions

@@ -114,6 +114,8 @@ class _Compiler:
             roots |= exprs.names(c.when.ast) | {
                 rs_name for t in (c.explain, c.explain_false) if t for rs_name in t.names()
             }
+        if rs.outputs is not None and rs.outputs.explain is not None:
+            roots |= set(rs.outputs.explain.names())
         if rs.outputs is not None:
             for e in [rs.outputs.flag, rs.outputs.amount, *(w for _, w in rs.outputs.severity)]:
                 roots |= exprs.names(e.ast) if e is not None else set()
@@ -155,6 +157,8 @@ class _Compiler:
         rs, names = self.rs, set(self.keep)
         for c in rs.conditions.values():
             names |= {n for t in (c.explain, c.explain_false) if t for n in t.names()}
+        if rs.outputs is not None and rs.outputs.explain is not None:
+            names |= set(rs.outputs.explain.names())
         for ind in rs.indicators.values():
             names |= set(ind.by) | {
                 n for e in (ind.value, ind.where) if e for n in exprs.names(e.ast)

@@ -46,6 +46,13 @@ def json_column(table: pa.Table, rs: Ruleset, values: list[str]) -> pa.Array:
             _json(table.column("amount_fen")),
         ]
         parts += [',"severity":', _json(table.column("severity")), ","]
+        if rs.outputs is not None and rs.outputs.explain is not None:
+            import pyarrow.compute as pc
+
+            text = _fill(table, rs.outputs.explain, rs)
+            text = _s(text) if isinstance(text, str) else text
+            flagged = pc.fill_null(table.column("flag"), _FALSE())
+            parts += ['"amount_text":', _json(pc.if_else(flagged, text, _NULL_TEXT())), ","]
     parts.append('"conditions":[')
     for i, name in enumerate(rs.conditions):
         parts += [
@@ -76,6 +83,12 @@ def _fill(table: pa.Table, template: Template | None, rs: Ruleset) -> Any:
             name, fmt = part
             parts.append(_format(table.column(name), _is_money(name, rs), fmt))
     return _join(parts)
+
+
+def _NULL_TEXT() -> Any:
+    import pyarrow as pa
+
+    return pa.scalar(None, pa.string())
 
 
 def _FALSE() -> Any:

@@ -382,9 +382,10 @@ class _Parser:
         m = self.mapping(d, "outputs")
         if m is None:
             return None
-        self.known(m, ("flag", "amount_fen", "severity"), "outputs")
+        self.known(m, ("flag", "amount_fen", "severity", "explain"), "outputs")
         flag = self.expr(m, "flag", required=True)
         out = Outputs(flag or Expr("false", m.loc()), self.expr(m, "amount_fen"))
+        out.explain = self.template(m, "explain")
         sev = self.mapping(m, "severity") or LDict()
         for label, when in sev.items():
             loc = sev.loc(label)

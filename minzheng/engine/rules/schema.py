@@ -112,6 +112,7 @@ class Outputs:
     flag: Expr
     amount: Expr | None = None
     severity: list[tuple[str, Expr]] = field(default_factory=list)
+    explain: Template | None = None  # how the amount was reached, for flagged subjects
 
 
 @dataclass

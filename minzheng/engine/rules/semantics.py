@@ -119,6 +119,11 @@ def check(rs: Ruleset, errors: list[DefinitionError]) -> None:
         ),
     )
     _outputs(rs, scope, errors)
+    if rs.outputs is not None and rs.outputs.explain is not None:
+        t = rs.outputs.explain
+        for name in t.names():
+            if name not in scope:
+                errors.append(DefinitionError(t.loc, exprs.unknown(name, scope, "explanation")))
     _indicators(rs, errors)
     if rs.conditions and rs.outputs is None:
         first = next(iter(rs.conditions.values()))

@@ -16,7 +16,7 @@ class LDict(dict):
     file: str = "?"
     line: int = 0
     lines: dict[Any, int]
-    key_files: dict[Any, str] = {}  # noqa: RUF012 - replaced, never mutated: keys merged from other files
+    key_files: dict[Any, str] = {}  # keys merged from other files (replaced, never mutated)
 
     def loc(self, key: Any = None) -> Loc:
         """Where ``key`` (or the mapping itself) was written."""
