@@ -341,8 +341,9 @@ def test_bad_documents_name_the_field(change, field):
 
 
 def test_birth_date_and_sex_come_from_the_id_number():
-    from minzheng.identity.resident_id import make_id
     import datetime as dt
+
+    from minzheng.identity.resident_id import make_id
 
     number = make_id("440106", dt.date(1950, 3, 1), 12)
     t = programme(household({"id_number": number}), "tekun")
