@@ -539,10 +539,11 @@ def manage(args: tuple[str, ...]) -> None:
 
 def _register() -> None:
     """Command groups that live with their apps (each imports only click at load time)."""
-    from minzheng.assistance.cli import assess, parameters
+    from minzheng.assistance.cli import assess, parameters, simulate
 
     main.add_command(assess)
     main.add_command(parameters)
+    main.add_command(simulate)
 
 
 _register()

@@ -8,6 +8,7 @@ from typing import Any
 from minzheng.assistance.assess import AssessError, assess, rulesets
 from minzheng.assistance.catalogue import default_rows
 from minzheng.assistance.parameters import parameter_rows, parameters_for
+from minzheng.assistance.simulation import Simulation
 
 
 def household_assess(doc: Any) -> dict[str, Any]:
@@ -71,3 +72,56 @@ def _used(answer: dict[str, Any], doc: Any) -> dict[str, Any]:
     for key in given:
         out.setdefault(key, {"name": key})["overridden"] = True
     return out
+
+
+def simulation_run(
+    *, division: str, changes: list[str], on: Any, snapshot: Any = None
+) -> Simulation:
+    """Parse ``NAME=CHANGE`` strings and simulate over the registry (or a Parquet snapshot)."""
+    from pathlib import Path
+
+    from minzheng.assistance.catalogue import ParameterError, check_prefix
+    from minzheng.assistance.simulation import parse_change, simulate
+    from minzheng.divisions.models import Division
+
+    prefix = check_prefix(division)
+    parsed = []
+    for text in changes:
+        name, sep, change = text.partition("=")
+        if not sep:
+            raise ParameterError(
+                "bad_change", f"须写成 参数=变动：{text!r}", f"expected NAME=CHANGE: {text!r}"
+            )
+        parsed.append(parse_change(name.strip(), change))
+    if snapshot is not None:
+        from minzheng.engine.snapshot import Snapshot
+
+        tables: dict[str, Any] = dict(Snapshot.read(Path(snapshot)).tables)
+    else:
+        from minzheng.engine import snapshot_take
+
+        tables = dict(snapshot_take(on=on).tables)
+    rows = parameter_rows() or default_rows()
+    child = {0: 1, 2: 2, 4: 3, 6: 4, 9: 5}.get(len(prefix), 5)
+    names = {
+        d.prefix: d.name for d in Division.objects.filter(code__startswith=prefix, level=child)
+    }
+    return simulate(tables, as_of=on, rows=rows, changes=parsed, division=prefix, names=names)
+
+
+def simulation_export(result: Simulation, out: Any) -> None:
+    """The simulation table as .xlsx (or .csv with BOM): one row per division, then 合计."""
+    import csv
+    from pathlib import Path
+
+    from minzheng.core.xlsx import workbook_bytes
+
+    headers = [f"{zh} {en}" for _, zh, en in result.COLUMNS]
+    path = Path(out)
+    if path.suffix.lower() == ".csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(headers)
+            w.writerows(result.table_rows())
+    else:
+        path.write_bytes(workbook_bytes("政策模拟", headers, result.table_rows()))
