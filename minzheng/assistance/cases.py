@@ -551,6 +551,7 @@ def enrol(case: Case, day: dt.date) -> Enrolment:
         covered_persons=max(case.covered_persons, 1),
         valid_from=start,
         next_review=add_months(start, interval),
+        bank_account=str(case.declaration.get("bank_account", ""))[:40],
     )
 
 

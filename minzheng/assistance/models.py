@@ -320,6 +320,7 @@ class Enrolment(Timestamped):
     next_review = models.DateField("下次复核", null=True, blank=True)
     exit_until = models.DateField("渐退期截止", null=True, blank=True)
     end_reason = models.CharField("终止原因", max_length=20, blank=True)
+    bank_account = models.CharField("银行账号", max_length=40, blank=True)
 
     objects = EnrolmentQuerySet.as_manager()
 

@@ -107,6 +107,7 @@ class Person(Timestamped):
         "与户主关系", max_length=2, choices=choices(codes.RELATIONSHIP), blank=True
     )
     phone = models.CharField("联系电话", max_length=30, blank=True)
+    died_on = models.DateField("死亡日期", null=True, blank=True)
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

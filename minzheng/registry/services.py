@@ -336,3 +336,22 @@ def household_mark_reviewed(*, actor: User, household: Household) -> Household:
         household.save(update_fields=["needs_review", "review_note", "updated_at"])
         _audit(actor, "reviewed", household, {"note": note}, f"已核实家庭档案 {household.ref}")
     return household
+
+
+@transaction.atomic
+def person_death_record(*, actor: User, person: Person, on: dt.date, source: str = "") -> Person:
+    """Record a death (from a public-security feed or a caseworker). Listeners of
+    :data:`minzheng.registry.signals.person_died` stop what depends on the person
+    (assistance enrolments, pending payments) in the same transaction."""
+    from minzheng.registry.signals import person_died
+
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if person.died_on == on:
+        return person
+    before = person.died_on
+    person.died_on = on
+    person.save(update_fields=["died_on", "updated_at"])
+    _audit(actor, "death", person, {"died_on": [str(before) if before else None, on.isoformat()],
+                                     "source": source}, f"{person.name} 死亡（{on.isoformat()}）")  # fmt: skip
+    person_died.send(sender=Person, person=person, on=on, actor=actor)
+    return person

@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0001_initial'),
+        ("registry", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='income',
-            name='kind',
-            field=models.CharField(choices=[('wage', '工资性收入'), ('business', '经营净收入'), ('property', '财产净收入'), ('transfer', '转移净收入'), ('declared', '申报月收入'), ('care', '优抚金'), ('reward', '奖励与计生奖扶'), ('study', '奖助学金'), ('assistance', '社会救助金')], max_length=10),
+            model_name="income",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("wage", "工资性收入"),
+                    ("business", "经营净收入"),
+                    ("property", "财产净收入"),
+                    ("transfer", "转移净收入"),
+                    ("declared", "申报月收入"),
+                    ("care", "优抚金"),
+                    ("reward", "奖励与计生奖扶"),
+                    ("study", "奖助学金"),
+                    ("assistance", "社会救助金"),
+                ],
+                max_length=10,
+            ),
         ),
     ]

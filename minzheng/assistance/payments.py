@@ -1,0 +1,316 @@
+"""Monthly payment rosters, bank results and the stop on death.
+
+A roster is one county, one programme, one month. Generating it again gives the same
+roster: payments still pending follow the enrolments as they are now, paid and failed
+ones stay, and the unique constraint (payee, programme, month, kind) means nobody is
+paid twice for a month, even from two counties. The bank file carries totals and a
+SHA-256 checksum of its lines; the bank's result file marks each line paid or failed.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+
+from minzheng.accounts.models import User
+from minzheng.accounts.scope import covers
+from minzheng.accounts.services import Audit, audit_record
+from minzheng.assistance.models import (
+    Enrolment,
+    EnrolmentState,
+    Payment,
+    PaymentStatus,
+    Programme,
+    Roster,
+)
+from minzheng.core.errors import BilingualError
+from minzheng.divisions.models import Division, Level
+from minzheng.registry.importing.readers import UnreadableFile, sheets
+from minzheng.registry.models import Person
+
+PAYABLE = (EnrolmentState.ACTIVE, EnrolmentState.GRADUAL_EXIT)
+BANK_HEADERS = ["序号", "户名", "证件类型", "证件号码", "账号", "金额（元）", "摘要"]
+PROGRAMME_SHORT = {"dibao": "低保金", "tekun": "特困供养金", "temporary": "临时救助金"}
+
+
+class PaymentError(BilingualError):
+    pass
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def month_end(day: dt.date) -> dt.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+@dataclass
+class RosterResult:
+    roster: Roster
+    created: int = 0
+    removed: int = 0
+    updated: int = 0
+    kept: int = 0
+    elsewhere: list[int] = field(default_factory=list)  # payees already paid on another roster
+
+
+@transaction.atomic
+def roster_generate(
+    *, actor: User | None, county: Division, programme: str, month: dt.date
+) -> RosterResult:
+    """Create or refresh the roster of ``county`` for ``programme`` and ``month``."""
+    if programme not in Programme.values:
+        raise PaymentError("bad_programme", "未知的救助项目", f"unknown programme {programme!r}")
+    if county.level != Level.COUNTY:
+        raise PaymentError("not_county", "花名册按县（区）生成", "rosters are made per county")
+    if actor is not None and not covers(actor, county):
+        raise PaymentError("forbidden", "无权生成该县区的花名册", "not your county")
+    first, last = month_start(month), month_end(month)
+    roster, _ = Roster.objects.select_for_update().get_or_create(
+        division=county, programme=programme, month=first, defaults={"generated_by": actor}
+    )
+    wanted: dict[int, tuple[int, int]] = {}  # payee → (enrolment, amount)
+    for enrolment_id, payee_id, amount in (
+        Enrolment.objects.filter(
+            division=county, programme=programme, state__in=PAYABLE, valid_from__lte=last
+        )
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=first))
+        .filter(Q(payee__died_on__isnull=True) | Q(payee__died_on__gte=first))
+        .values_list("pk", "payee_id", "amount_fen")
+        .iterator(chunk_size=10_000)
+    ):
+        if amount > 0:
+            wanted[payee_id] = (enrolment_id, amount)
+    result = RosterResult(roster)
+    have = {
+        p.payee_id: p
+        for p in Payment.objects.filter(roster=roster, kind="regular").only(
+            "pk", "payee_id", "enrolment_id", "amount_fen", "status"
+        )
+    }
+    stale = [p.pk for pid, p in have.items() if pid not in wanted and p.status == "pending"]
+    if stale:
+        Payment.objects.filter(pk__in=stale).delete()
+        result.removed = len(stale)
+    changed = []
+    for pid, p in have.items():
+        if (
+            pid in wanted
+            and p.status == "pending"
+            and (p.enrolment_id, p.amount_fen) != wanted[pid]
+        ):
+            p.enrolment_id, p.amount_fen = wanted[pid]
+            changed.append(p)
+        elif pid in wanted:
+            result.kept += 1
+    if changed:
+        Payment.objects.bulk_update(changed, ["enrolment_id", "amount_fen"], batch_size=5000)
+        result.updated = len(changed)
+    missing = [pid for pid in wanted if pid not in have]
+    taken = set(
+        Payment.objects.filter(
+            programme=programme, month=first, kind="regular", payee_id__in=missing
+        ).values_list("payee_id", flat=True)
+    ) if missing else set()  # fmt: skip
+    rows = [
+        Payment(
+            roster=roster,
+            enrolment_id=wanted[pid][0],
+            payee_id=pid,
+            programme=programme,
+            month=first,
+            kind="regular",
+            amount_fen=wanted[pid][1],
+        )
+        for pid in missing
+        if pid not in taken
+    ]
+    Payment.objects.bulk_create(rows, batch_size=5000)
+    result.created, result.elsewhere = len(rows), sorted(taken)
+    lines = bank_lines(roster)
+    roster.rows = len(lines)
+    roster.total_fen = sum(line[5] for line in lines)
+    roster.checksum = _checksum(lines)
+    roster.generated_by = actor
+    roster.save(update_fields=["rows", "total_fen", "checksum", "generated_by", "updated_at"])
+    audit_record(
+        actor=actor,
+        events=[
+            Audit(
+                action="roster",
+                object_type="roster",
+                object_id=roster.pk,
+                changes={
+                    "created": result.created,
+                    "removed": result.removed,
+                    "updated": result.updated,
+                    "total_fen": roster.total_fen,
+                },
+                summary=f"{county.name} {first:%Y-%m} {PROGRAMME_SHORT.get(programme, programme)}"
+                f"花名册 {roster.rows} 人",
+                rows=roster.rows,
+            )
+        ],
+    )
+    return result
+
+
+def bank_lines(roster: Roster) -> list[list[Any]]:
+    """(序号, 户名, 证件类型, 证件号码, 账号, 金额 fen, 摘要) in a stable order."""
+    label = f"{roster.month:%Y年%m月}{PROGRAMME_SHORT.get(roster.programme, '救助金')}"
+    found = (
+        Payment.objects.filter(roster=roster)
+        .order_by("payee__id_number", "payee_id", "kind")
+        .values_list("payee__name", "payee__id_number", "enrolment__bank_account", "amount_fen")
+    )
+    return [
+        [i, name, "居民身份证", number or "", account or "", amount, label]
+        for i, (name, number, account, amount) in enumerate(found.iterator(chunk_size=10_000), 1)
+    ]
+
+
+def _checksum(lines: list[list[Any]]) -> str:
+    h = hashlib.sha256()
+    for line in lines:
+        h.update(("|".join(str(x) for x in line[1:6]) + "\n").encode())
+    return h.hexdigest()
+
+
+def roster_export(roster: Roster, out: Path) -> Path:
+    """The bank file: one line per payee, then 合计 and the checksum (.xlsx or .csv)."""
+    lines = bank_lines(roster)
+    total = sum(line[5] for line in lines)
+    rows = [[*line[:5], f"{Decimal(line[5]) / 100:.2f}", line[6]] for line in lines]
+    rows.append(["合计", f"{len(lines)} 人", "", "", "", f"{Decimal(total) / 100:.2f}", ""])
+    rows.append(["校验码", _checksum(lines), "", "", "", "", "SHA-256"])
+    out = Path(out)
+    if out.suffix.lower() == ".csv":
+        with out.open("w", encoding="utf-8-sig", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(BANK_HEADERS)
+            w.writerows(rows)
+    else:
+        from minzheng.core.xlsx import workbook_bytes
+
+        out.write_bytes(workbook_bytes(f"{roster.month:%Y%m}发放花名册", BANK_HEADERS, rows))
+    return out
+
+
+@dataclass
+class BankResult:
+    rows: int = 0
+    paid: int = 0
+    failed: int = 0
+    unmatched: list[dict[str, Any]] = field(default_factory=list)
+    paid_total_fen: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "paid": self.paid,
+            "failed": self.failed,
+            "unmatched": self.unmatched,
+            "paid_total_fen": self.paid_total_fen,
+        }
+
+
+@transaction.atomic
+def bank_result_import(*, actor: User | None, roster: Roster, path: Path) -> BankResult:
+    """Mark each line paid or failed from the bank's file (证件号码, 金额, 结果, 原因).
+
+    A line whose ID number is not on the roster, or whose amount differs, is reported
+    and changes nothing; importing the same file again changes nothing.
+    """
+    try:
+        sheet = next(iter(sheets(Path(path))))
+    except (UnreadableFile, StopIteration) as exc:
+        msg = exc.message if isinstance(exc, UnreadableFile) else "文件为空"
+        raise PaymentError("unreadable", msg, "cannot read the bank file") from None
+    heads = [str(h or "").strip() for h in sheet.headers]
+
+    def col(*names: str) -> int:
+        for n in names:
+            if n in heads:
+                return heads.index(n)
+        raise PaymentError("column", f"缺少列：{names[0]}", f"missing column: {names[-1]}")
+
+    c_id, c_amount = col("证件号码", "id_number"), col("金额（元）", "金额", "amount")
+    c_result, c_reason = col("结果", "result"), col("失败原因", "原因", "reason")
+    by_id = {
+        p.payee.id_number: p
+        for p in Payment.objects.filter(roster=roster).select_related("payee")
+        if p.payee.id_number
+    }
+    out = BankResult()
+    for row_no, cells in sheet.rows:
+        if all(c in (None, "") for c in cells):
+            continue
+        out.rows += 1
+        number = str(cells[c_id] or "").strip()
+        payment = by_id.get(number)
+        amount = Decimal(str(cells[c_amount] or "0").replace(",", ""))
+        if payment is None or int(amount * 100) != payment.amount_fen:
+            out.unmatched.append({"row": row_no, "id_number": number[:6] + "…",
+                                  "reason": "不在花名册" if payment is None else "金额不符"})  # fmt: skip
+            continue
+        ok = str(cells[c_result] or "").strip() in ("成功", "success", "paid", "1")
+        payment.status = PaymentStatus.PAID if ok else PaymentStatus.FAILED
+        payment.bank_reason = "" if ok else str(cells[c_reason] or "")[:200]
+        payment.save(update_fields=["status", "bank_reason"])
+        if ok:
+            out.paid += 1
+            out.paid_total_fen += payment.amount_fen
+        else:
+            out.failed += 1
+    audit_record(
+        actor=actor,
+        events=[Audit(action="bank_result", object_type="roster", object_id=roster.pk,
+                      changes={k: v for k, v in out.as_dict().items() if k != "unmatched"},
+                      summary=f"银行回盘：成功 {out.paid}，失败 {out.failed}", rows=out.rows)],
+    )  # fmt: skip
+    return out
+
+
+def roster_reconcile(roster: Roster) -> dict[str, Any]:
+    """Totals by status: what the bank paid, what failed (with reasons), what is pending."""
+    out: dict[str, Any] = {"rows": 0, "total_fen": 0}
+    for status, _ in PaymentStatus.choices:
+        qs = Payment.objects.filter(roster=roster, status=status)
+        n = qs.count()
+        fen = sum(qs.values_list("amount_fen", flat=True))
+        out[status] = {"rows": n, "total_fen": fen}
+        out["rows"] += n
+        out["total_fen"] += fen
+    out["failures"] = list(
+        Payment.objects.filter(roster=roster, status=PaymentStatus.FAILED).values_list(
+            "payee__name", "bank_reason"
+        )[:100]
+    )
+    return out
+
+
+def stop_on_death(person: Person, on: dt.date, actor: User | None = None) -> int:
+    """End enrolments paid to ``person`` from the month after the death and drop their
+    pending payments for later months; enrolments of the household are due for review."""
+    after = month_start(on.replace(day=28) + dt.timedelta(days=4))
+    ended = 0
+    for e in Enrolment.objects.filter(payee=person).exclude(state=EnrolmentState.TERMINATED):
+        e.state, e.valid_to, e.end_reason = EnrolmentState.TERMINATED, after, "death"
+        e.save(update_fields=["state", "valid_to", "end_reason", "updated_at"])
+        ended += 1
+    Payment.objects.filter(payee=person, month__gte=after, status=PaymentStatus.PENDING).delete()
+    if person.household_id is not None:
+        Enrolment.objects.filter(household_id=person.household_id).exclude(
+            state=EnrolmentState.TERMINATED
+        ).update(next_review=on)
+    return ended
