@@ -35,7 +35,7 @@ def enrolled(world, division):
                 amount_fen=amount,
                 valid_from=dt.date(2024, 9, 1),
                 bank_account=f"6222{hh.pk:08d}",
-            )  # fmt: skip
+            )
         )
     return county, rows
 
@@ -100,7 +100,7 @@ def test_a_recorded_death_stops_the_payments(world, enrolled, actor):
 
 
 def test_bank_results_and_reconciliation(world, enrolled, tmp_path):
-    county, rows = enrolled
+    county, _rows = enrolled
     roster = roster_generate(actor=None, county=county, programme="dibao", month=OCT).roster
     out = roster_export(roster, tmp_path / "bank.csv")
     lines = list(csv.reader(out.open(encoding="utf-8-sig")))

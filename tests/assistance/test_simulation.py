@@ -23,11 +23,13 @@ def tables():
 
 
 def rows():
-    return default_rows() + [
-        {"name": "dibao_urban_fen", "division": "44", "value": 100000,
-         "valid_from": dt.date(2024, 1, 1), "valid_to": None},
-        {"name": "dibao_urban_fen", "division": "4403", "value": 130000,
-         "valid_from": dt.date(2024, 1, 1), "valid_to": None},
+    start = dt.date(2024, 1, 1)
+    return [
+        *default_rows(),
+        {"name": "dibao_urban_fen", "division": "44", "value": 100000, "valid_from": start,
+         "valid_to": None},
+        {"name": "dibao_urban_fen", "division": "4403", "value": 130000, "valid_from": start,
+         "valid_to": None},
     ]  # fmt: skip
 
 

@@ -109,12 +109,14 @@ def test_tiered_method_boundary_belongs_to_the_lower_tier():
     d = programme(household(adult(400), adult(0), parameters=TIERS), "dibao")
     assert d["monthly_amount_fen"] == 160000
     # 700 for 2 = 350 per person = 43.75% → tier 2: 1200.00; 1300 → 81.25% → tier 4: 400.00.
-    assert programme(household(adult(700), adult(0), parameters=TIERS), "dibao")[
-        "monthly_amount_fen"
-    ] == 120000
-    assert programme(household(adult(1300), adult(0), parameters=TIERS), "dibao")[
-        "monthly_amount_fen"
-    ] == 40000
+    assert (
+        programme(household(adult(700), adult(0), parameters=TIERS), "dibao")["monthly_amount_fen"]
+        == 120000
+    )
+    assert (
+        programme(household(adult(1300), adult(0), parameters=TIERS), "dibao")["monthly_amount_fen"]
+        == 40000
+    )
 
 
 def test_floor_share_of_the_standard():
@@ -156,9 +158,9 @@ def test_single_person_inclusion_counts_the_members_own_income():
 
 def test_single_person_inclusion_needs_a_marginal_family_and_the_region_allowing_it():
     # 1300 per person is above the marginal line (1200): no single-person inclusion.
-    assert programme(household(adult(2600), adult(0, disability=SEVERE)), "dibao")[
-        "eligible"
-    ] is False
+    assert (
+        programme(household(adult(2600), adult(0, disability=SEVERE)), "dibao")["eligible"] is False
+    )
     off = household(adult(3000), adult(0), adult(0, disability=SEVERE),
                     parameters={"single_person_inclusion": 0})  # fmt: skip
     assert programme(off, "dibao")["eligible"] is False
@@ -323,7 +325,10 @@ def test_no_emergency_no_temporary_assistance():
         ({"members": [{"monthly_income": "12.345"}]}, "members[0].monthly_income"),
         ({"members": [{"monthly_income": -1}]}, "members[0].monthly_income"),
         ({"members": [{"self_care_failed": 7}]}, "members[0].self_care_failed"),
-        ({"members": [{"disability": {"category": "x", "grade": 1}}]}, "members[0].disability.category"),
+        (
+            {"members": [{"disability": {"category": "x", "grade": 1}}]},
+            "members[0].disability.category",
+        ),
         ({"members": [{"id_number": "440106199001011234"}]}, "members[0].id_number"),
         ({"members": [{"salary": 1}]}, "members[0].salary"),
         ({"care_mode": "home"}, "care_mode"),
