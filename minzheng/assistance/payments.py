@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from minzheng.accounts.models import User
@@ -32,6 +32,7 @@ from minzheng.assistance.models import (
     Programme,
     Roster,
 )
+from minzheng.core.bulk import insert_rows
 from minzheng.core.errors import BilingualError
 from minzheng.divisions.models import Division, Level
 from minzheng.registry.importing.readers import UnreadableFile, sheets
@@ -39,6 +40,8 @@ from minzheng.registry.models import Person
 
 PAYABLE = (EnrolmentState.ACTIVE, EnrolmentState.GRADUAL_EXIT)
 BANK_HEADERS = ["序号", "户名", "证件类型", "证件号码", "账号", "金额（元）", "摘要"]
+PAYMENT_COLUMNS = ("roster", "enrolment", "payee", "programme", "month", "kind", "amount_fen",
+                   "status", "bank_reason")  # fmt: skip
 PROGRAMME_SHORT = {"dibao": "低保金", "tekun": "特困供养金", "temporary": "临时救助金"}
 
 
@@ -93,24 +96,20 @@ def roster_generate(
             wanted[payee_id] = (enrolment_id, amount)
     result = RosterResult(roster)
     have = {
-        p.payee_id: p
-        for p in Payment.objects.filter(roster=roster, kind="regular").only(
-            "pk", "payee_id", "enrolment_id", "amount_fen", "status"
-        )
+        payee: (pk, enrolment, amount, status)
+        for pk, payee, enrolment, amount, status in Payment.objects.filter(
+            roster=roster, kind="regular"
+        ).values_list("pk", "payee_id", "enrolment_id", "amount_fen", "status")
     }
-    stale = [p.pk for pid, p in have.items() if pid not in wanted and p.status == "pending"]
+    stale = [v[0] for pid, v in have.items() if pid not in wanted and v[3] == "pending"]
     if stale:
-        Payment.objects.filter(pk__in=stale).delete()
+        for i in range(0, len(stale), 5000):
+            Payment.objects.filter(pk__in=stale[i : i + 5000]).delete()
         result.removed = len(stale)
     changed = []
-    for pid, p in have.items():
-        if (
-            pid in wanted
-            and p.status == "pending"
-            and (p.enrolment_id, p.amount_fen) != wanted[pid]
-        ):
-            p.enrolment_id, p.amount_fen = wanted[pid]
-            changed.append(p)
+    for pid, (pk, enrolment, amount, status) in have.items():
+        if pid in wanted and status == "pending" and (enrolment, amount) != wanted[pid]:
+            changed.append(Payment(pk=pk, enrolment_id=wanted[pid][0], amount_fen=wanted[pid][1]))
         elif pid in wanted:
             result.kept += 1
     if changed:
@@ -122,20 +121,15 @@ def roster_generate(
             programme=programme, month=first, kind="regular", payee_id__in=missing
         ).values_list("payee_id", flat=True)
     ) if missing else set()  # fmt: skip
+    month_db = connection.ops.adapt_datefield_value(first)
     rows = [
-        Payment(
-            roster=roster,
-            enrolment_id=wanted[pid][0],
-            payee_id=pid,
-            programme=programme,
-            month=first,
-            kind="regular",
-            amount_fen=wanted[pid][1],
-        )
+        (roster.pk, wanted[pid][0], pid, programme, month_db, "regular", wanted[pid][1],
+         PaymentStatus.PENDING, "")
         for pid in missing
         if pid not in taken
-    ]
-    Payment.objects.bulk_create(rows, batch_size=5000)
+    ]  # fmt: skip
+    for i in range(0, len(rows), 20_000):
+        insert_rows(Payment, PAYMENT_COLUMNS, rows[i : i + 20_000])
     result.created, result.elsewhere = len(rows), sorted(taken)
     lines = bank_lines(roster)
     roster.rows = len(lines)
