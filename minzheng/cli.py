@@ -540,7 +540,9 @@ def manage(args: tuple[str, ...]) -> None:
 def _register() -> None:
     """Command groups that live with their apps (each imports only click at load time)."""
     from minzheng.assistance.cli import assess, parameters, simulate
+    from minzheng.workdays.cli import calendar
 
+    main.add_command(calendar)
     main.add_command(assess)
     main.add_command(parameters)
     main.add_command(simulate)

@@ -33,7 +33,12 @@ def assess(file: Path) -> None:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        click.echo(f"JSON 格式错误 / invalid JSON: line {exc.lineno}: {exc.msg}", err=True)
+        error = {
+            "error": f"JSON 格式错误：第 {exc.lineno} 行：{exc.msg}",
+            "error_en": f"invalid JSON: line {exc.lineno}: {exc.msg}",
+            "field": "$",
+        }
+        click.echo(json.dumps(error, ensure_ascii=False), err=True)
         sys.exit(2)
     try:
         answer = household_assess(doc)
@@ -59,7 +64,12 @@ def parameters() -> None:
 @click.option("--division", default="", help="Division code (2–12 digits); empty = nation.")
 @click.option("--date", "day", help="Date (YYYY-MM-DD, default today).")
 def parameters_show(name: str, division: str, day: str | None) -> None:
-    """Which value of NAME applies to a division on a date, from which division, since when."""
+    """Which value of NAME applies to a division on a date, from which division, since when.
+
+    \b
+    Example:
+      minzheng parameters show dibao_urban_fen --division 440106 --date 2024-07-01
+    """
     from minzheng.cli import setup_django
 
     setup_django()
@@ -67,9 +77,13 @@ def parameters_show(name: str, division: str, day: str | None) -> None:
     from minzheng.core.errors import BilingualError
 
     try:
-        found = parameter_lookup(
-            name, division, dt.date.fromisoformat(day) if day else dt.date.today()
-        )
+        on = dt.date.fromisoformat(day) if day else dt.date.today()
+    except ValueError:
+        raise click.ClickException(
+            f"日期须为 YYYY-MM-DD / date must be YYYY-MM-DD: {day}"
+        ) from None
+    try:
+        found = parameter_lookup(name, division, on)
     except BilingualError as exc:
         raise click.ClickException(f"{exc.message} / {exc.message_en}") from exc
     if found is None:
@@ -85,7 +99,11 @@ def parameters_import_cmd(file: Path, username: str | None, report: Path | None)
     """Import a parameter table (.xlsx or .csv: 参数, 区划, 取值, 起始日期, 截止日期, 依据).
 
     Money is in yuan. Rows already present change nothing; bad rows are reported with
-    row, column and reason and the others still land.
+    row, column and reason and the others still land. Exit 1 when the file cannot be read.
+
+    \b
+    Example:
+      minzheng parameters import 2025年低保标准.xlsx --as province44 --report report.json
     """
     from minzheng.cli import setup_django
 
@@ -93,21 +111,32 @@ def parameters_import_cmd(file: Path, username: str | None, report: Path | None)
     from minzheng.accounts.services import actor_by_username
     from minzheng.assistance.param_io import parameters_import
 
-    actor = actor_by_username(username) if username else None
+    try:
+        actor = actor_by_username(username) if username else None
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from exc
     result = parameters_import(file, actor=actor)
     data = result.as_dict()
+    unreadable = result.rows == 0 and any(e["row"] == 0 for e in data["errors"])
     if report:
         report.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     click.echo(json.dumps({k: v for k, v in data.items() if k != "errors"}, ensure_ascii=False))
     for e in data["errors"][:20]:
         click.echo(f"第 {e['row']} 行 {e['column']}：{e['message']} / {e['message_en']}", err=True)
+    if unreadable:
+        sys.exit(1)
 
 
 @parameters.command("export")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help=".xlsx or .csv")
 @click.option("--division", default="", help="Only rows for this prefix and its parents.")
 def parameters_export_cmd(out: Path, division: str) -> None:
-    """Export parameter rows (the same layout the import reads)."""
+    """Export parameter rows (the same layout the import reads).
+
+    \b
+    Example:
+      minzheng parameters export --division 440106 --out 天河区救助参数.xlsx
+    """
     from minzheng.cli import setup_django
 
     setup_django()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from minzheng.assistance.assess import AssessError, assess, rulesets
+from minzheng.assistance.assess import RATIO_OVERRIDES, AssessError, assess, rulesets
 from minzheng.assistance.catalogue import default_rows
 from minzheng.assistance.parameters import parameter_rows, parameters_for
 from minzheng.assistance.simulation import Simulation
@@ -69,8 +69,15 @@ def _used(answer: dict[str, Any], doc: Any) -> dict[str, Any]:
             out[n] = stored[n].as_dict()
         else:
             out[n] = {"name": n, "division_prefix": "", "note": "目录默认值 catalogue default"}
+    from minzheng.assistance.simulation import ALIASES
+
+    aliases = {**ALIASES, "dibao_standard_yearly": ALIASES["dibao_standard"]}
+    aliases.update({k: (v,) for k, v in RATIO_OVERRIDES.items()})
     for key in given:
-        out.setdefault(key, {"name": key})["overridden"] = True
+        for name in aliases.get(key, (key,)):
+            entry = out.setdefault(name, {"name": name})
+            entry["overridden"] = True
+            entry["overridden_by"] = key
     return out
 
 

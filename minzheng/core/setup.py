@@ -41,6 +41,18 @@ def initialise(*, townships: bool = True) -> Iterator[str]:
             yield f"乡镇街道 townships: {r.created} loaded"
         r = services.divisions_load_history()
         yield f"区划沿革 retired codes: {r.created} loaded"
+    from minzheng.workdays.models import CalendarYear
+
+    if not CalendarYear.objects.exists():
+        from minzheng.workdays.services import calendar_seed
+
+        seeded = calendar_seed()
+        yield f"法定节假日 holiday calendar: {len(seeded.years)} years"
+    from minzheng.assistance.parameters import parameters_seed
+
+    n = parameters_seed()
+    if n:
+        yield f"救助参数 assistance parameters: {n} national defaults"
 
 
 def demo_password() -> str:

@@ -33,7 +33,7 @@ class MemberSerializer(serializers.Serializer):
         max_length=10, required=False, help_text="户主, 配偶, 子 … or a GB/T 4761 code"
     )
     birth_date = serializers.DateField(required=False)
-    sex = serializers.ChoiceField(["1", "2", "男", "女"], required=False)
+    sex = serializers.CharField(max_length=4, required=False, help_text="1/2, 男/女")
     monthly_income = serializers.DecimalField(required=False, **MONEY)
     disability = DisabilitySerializer(required=False, allow_null=True)
     self_care_failed = serializers.IntegerField(min_value=0, max_value=6, required=False)
