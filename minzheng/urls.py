@@ -15,6 +15,7 @@ urlpatterns = [
     path("divisions/", include("minzheng.divisions.urls")),
     path("registry/", include("minzheng.registry.urls")),
     path("jobs/", include("minzheng.jobs.urls")),
+    path("assistance/", include("minzheng.assistance.urls")),
     path("api/v1/", include("minzheng.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -253,6 +253,8 @@ def overrides(given: Any, *, urban: bool = True) -> dict[str, int]:
     monthly standard in yuan (it sets the urban and the rural one); ratios may be given as
     multipliers (``marginal_multiplier: 1.5``); ``benefit_method`` as ``gap``/``tiered``.
     """
+    from minzheng.assistance.catalogue import check_range
+
     if not isinstance(given, Mapping):
         raise AssessError("parameters", "须为对象", "must be an object")
     out: dict[str, int] = {}
@@ -270,8 +272,14 @@ def overrides(given: Any, *, urban: bool = True) -> dict[str, int]:
                 fen = from_display(SPECS["disposable_urban_fen"], value)
                 out["disposable_urban_fen"] = out["disposable_rural_fen"] = fen
             elif key in RATIO_OVERRIDES:
-                pct = Decimal(str(value)) * 100
-                if pct != pct.to_integral_value() or pct < 0:
+                ratio = Decimal(str(value))
+                if not ratio.is_finite():
+                    raise AssessError(
+                        where, "须为有限的数字，不能是无穷大或 NaN", "must be a finite number"
+                    )
+                check_range(SPECS[RATIO_OVERRIDES[key]], ratio, scale=100)  # before * 100
+                pct = ratio * 100
+                if pct != pct.to_integral_value():
                     raise AssessError(where, "须精确到 1%", "must be exact to 1%")
                 out[RATIO_OVERRIDES[key]] = int(pct)
             elif key == "benefit_method" and value in ("gap", "tiered", "补差", "分档"):
@@ -324,14 +332,25 @@ def _count(value: Any, where: str) -> int:
 
 def _fen(value: Any, where: str) -> int:
     """Yuan (number or text) → fen, exact; more than two decimals is an error."""
+    from minzheng.assistance.catalogue import MAX_MONEY_FEN
+
     if isinstance(value, bool) or value is None:
         raise AssessError(where, "须为金额（元）", "must be an amount in yuan")
     try:
         yuan = Decimal(str(value).replace(",", ""))
     except InvalidOperation:
         raise AssessError(where, "须为金额（元）", "must be an amount in yuan") from None
+    if not yuan.is_finite():  # Infinity, NaN (Python's json reads them): int() cannot
+        raise AssessError(
+            where, "须为有限的金额（元），不能是无穷大或 NaN", "must be a finite amount in yuan"
+        )
+    top = Decimal(MAX_MONEY_FEN) / 100
+    if yuan > top:  # before scaling: 1e999999999 * 100 overflows
+        raise AssessError(where, f"金额不能超过 {top:.2f} 元", f"must be at most {top:.2f} yuan")
+    if yuan < 0:
+        raise AssessError(where, "金额须为非负数且精确到分", "must be ≥ 0 and exact to the fen")
     fen = yuan * 100
-    if fen != fen.to_integral_value() or fen < 0:
+    if fen != fen.to_integral_value():
         raise AssessError(where, "金额须为非负数且精确到分", "must be ≥ 0 and exact to the fen")
     return int(fen)
 

@@ -204,7 +204,15 @@ def from_display(s: Spec, text: Any) -> int:
         raise ParameterError(
             "bad_value", f"取值 {raw!r} 不是数字", f"value {raw!r} is not a number"
         ) from None
-    scaled = number * 100 if s.money else number
+    if not number.is_finite():  # Infinity, NaN: Decimal reads them, int() cannot
+        raise ParameterError(
+            "bad_value",
+            f"取值 {raw!r} 不是有限的数字",
+            f"value {raw!r} is not a finite number",
+        )
+    scale = 100 if s.money else 1
+    check_range(s, number, scale=scale)  # before scaling: 1e999999999 * 100 overflows
+    scaled = number * scale
     if scaled != scaled.to_integral_value():
         unit = "分" if s.money else "整数"
         raise ParameterError(
@@ -217,9 +225,35 @@ def from_display(s: Spec, text: Any) -> int:
     return value
 
 
-def check_value(s: Spec, value: int) -> None:
+# Stored values are 64-bit integers on every backend; these bounds keep far below that
+# (and below any sensible amount) so a typo is a row error, not an overflow in the database.
+MAX_MONEY_FEN = 10**12  # 100 亿元
+MAX_OTHER = 10**9
+
+
+def max_value(s: Spec) -> int:
+    """The largest value ``s`` may store (fen for money)."""
+    return MAX_MONEY_FEN if s.money else MAX_OTHER
+
+
+def check_range(s: Spec, value: int | Decimal, *, scale: int = 1) -> None:
+    """0 ≤ ``value × scale`` ≤ :func:`max_value`, checked without computing the product (a
+    finite Decimal such as 1e999999999 overflows when scaled, and is huge as an int)."""
     if value < 0:
         raise ParameterError("bad_value", f"{s.title}不能为负数", f"{s.name} cannot be negative")
+    top = max_value(s)
+    if value > Decimal(top) / scale:
+        shown = to_display(s, top)
+        raise ParameterError(
+            "bad_value",
+            f"{s.title}不能超过 {shown} {UNITS[s.unit][0]}",
+            f"{s.name} cannot be more than {shown} {UNITS[s.unit][1]}",
+        )
+
+
+def check_value(s: Spec, value: int) -> None:
+    """A stored value ``s`` may take: 0 ≤ value ≤ :func:`max_value`, a flag or a choice."""
+    check_range(s, value)
     if s.unit == "flag" and value not in (0, 1):
         raise ParameterError("bad_value", f"{s.title}只能是 0 或 1", f"{s.name} must be 0 or 1")
     if s.choices and value not in dict(s.choices):

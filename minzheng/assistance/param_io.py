@@ -21,6 +21,7 @@ from minzheng.assistance.models import Parameter
 from minzheng.assistance.parameters import parameter_set
 from minzheng.core.errors import BilingualError
 from minzheng.registry.importing.readers import UnreadableFile, sheets
+from minzheng.registry.importing.values import BadValue, date_value
 
 COLUMNS = {
     "name": ("参数", "name"),
@@ -63,6 +64,9 @@ def parameters_import(path: Path, *, actor: User | None) -> ImportResult:
     except StopIteration:
         result.errors.append(_err(0, "", "文件为空", "the file is empty"))
         return result
+    # Our own .xlsx export guards formula-like text with an apostrophe (core.xlsx.safe_cell);
+    # a spreadsheet's cells lose it again here, so such a note round-trips unchanged.
+    unguard = Path(path).suffix.lower() != ".csv"
     index = _header(sheet.headers)
     missing = [c for c in ("name", "value", "valid_from") if c not in index]
     if missing:
@@ -76,6 +80,8 @@ def parameters_import(path: Path, *, actor: User | None) -> ImportResult:
             continue
         result.rows += 1
         got = {k: cells[i] if i < len(cells) else None for k, i in index.items()}
+        if unguard:
+            got = {k: _unguard(v) for k, v in got.items()}
         try:
             args = _row(got)
         except _CellError as err:
@@ -85,10 +91,28 @@ def parameters_import(path: Path, *, actor: User | None) -> ImportResult:
             with transaction.atomic():
                 _, what = parameter_set(actor=actor, **args)
         except BilingualError as err:
-            result.errors.append(_err(row_no, COLUMNS["value"][0], err.message, err.message_en))
+            column = COLUMNS[_SET_ERROR_COLUMNS.get(err.code, "value")][0]
+            result.errors.append(_err(row_no, column, err.message, err.message_en))
             continue
         setattr(result, what, getattr(result, what) + 1)
     return result
+
+
+# parameter_set's error codes → the column the person must fix (anything else: 取值).
+_SET_ERROR_COLUMNS = {
+    "forbidden": "division",
+    "bad_division": "division",
+    "bad_dates": "valid_to",
+    "unknown_parameter": "name",
+}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what core.xlsx.safe_cell guards
+
+
+def _unguard(cell: Any) -> Any:
+    """``'=x`` → ``=x``: drop the one apostrophe the export put before formula-like text."""
+    if isinstance(cell, str) and cell.startswith("'") and cell[1:].startswith(_FORMULA_START):
+        return cell[1:]
+    return cell
 
 
 class _CellError(BilingualError):
@@ -147,17 +171,15 @@ def _code(cell: Any) -> str:
 
 
 def _day(cell: Any, column: str) -> dt.date | None:
-    if cell in (None, ""):
-        return None
-    if isinstance(cell, dt.datetime):
-        return cell.date()
-    if isinstance(cell, dt.date):
-        return cell
+    """A date as the registry importer reads it: date cells, 2024-07-01, 2024/7/1,
+    2024.7.1, 2024年7月1日, 20240701; blank → None."""
     try:
-        return dt.date.fromisoformat(str(cell).strip().replace("/", "-"))
-    except ValueError:
+        return date_value(cell)
+    except BadValue:
         raise _CellError(
-            column, f"日期 {cell!r} 格式须为 YYYY-MM-DD", f"date {cell!r} must be YYYY-MM-DD"
+            column,
+            f"日期 {cell!r} 格式须为 YYYY-MM-DD（如 2024-07-01、2024/7/1 或 2024年7月1日）",
+            f"date {cell!r} must be YYYY-MM-DD (e.g. 2024-07-01, 2024/7/1 or 2024年7月1日)",
         ) from None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -28,13 +28,11 @@ from minzheng.assistance.catalogue import (
     Spec,
     check_prefix,
     check_value,
+    default_rows,
     spec,
     to_display,
 )
 from minzheng.assistance.models import Parameter
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass(frozen=True)
@@ -120,20 +118,31 @@ def parameter_set(
             f"not allowed to set parameters for {prefix or 'the nation'}",
         )
     rows = Parameter.objects.select_for_update().filter(name=name, division_prefix=prefix)
+    later = rows.filter(valid_from__gt=valid_from).order_by("valid_from").first()
+    end = valid_to
+    if later is not None and (end is None or end > later.valid_from):
+        end = later.valid_from  # a row of one division never overlaps the next one
     same = rows.filter(valid_from=valid_from).first()
     if same is not None:
-        if (
-            same.value == value
-            and same.note == note
-            and (valid_to is None or same.valid_to == valid_to)
-        ):
+        # valid_to None keeps the row's end; a given end is capped like a new row's, so a
+        # re-import of a row whose end a later row capped compares equal ("unchanged").
+        new_end = same.valid_to if valid_to is None else end
+        if same.value == value and same.note == note and same.valid_to == new_end:
             return same, "unchanged"
-        before = {"value": same.value, "valid_to": str(same.valid_to), "note": same.note}
-        same.value, same.note = value, note
-        if valid_to is not None:
-            same.valid_to = valid_to
+        before = _state(same)
+        same.value, same.note, same.valid_to = value, note, new_end
         same.save()
-        _audit(actor, same, "correct", before)
+        _audit(
+            actor,
+            same,
+            "correct",
+            {
+                "before": before,
+                "after": _state(same),
+                "value_before": before["value"],
+                "note": before["note"],  # the note it replaced (kept for older readers)
+            },
+        )
         return same, "corrected"
     open_row = (
         rows.filter(valid_from__lt=valid_from)
@@ -143,10 +152,6 @@ def parameter_set(
     if open_row is not None:
         open_row.valid_to = valid_from
         open_row.save(update_fields=["valid_to", "updated_at"])
-    later = rows.filter(valid_from__gt=valid_from).order_by("valid_from").first()
-    end = valid_to
-    if later is not None and (end is None or end > later.valid_from):
-        end = later.valid_from
     row = Parameter.objects.create(
         name=name,
         division_prefix=prefix,
@@ -160,7 +165,18 @@ def parameter_set(
     return row, "created"
 
 
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def _state(row: Parameter) -> dict[str, Any]:
+    """What a correction may change, JSON-ready (dates ISO or null)."""
+    return {"value": row.value, "valid_to": _iso(row.valid_to), "note": row.note}
+
+
 def _audit(actor: User | None, row: Parameter, action: str, changes: dict[str, Any]) -> None:
+    """``changes`` plus the row's (new) value and start; a correction also carries
+    ``before``/``after`` (value, valid_to, note) so the replaced value is never lost."""
     audit_record(
         actor=actor,
         events=[
@@ -168,7 +184,7 @@ def _audit(actor: User | None, row: Parameter, action: str, changes: dict[str, A
                 action=action,
                 object_type="parameter",
                 object_id=row.pk,
-                changes={**changes, "value": row.value, "valid_from": str(row.valid_from)},
+                changes={**changes, "value": row.value, "valid_from": _iso(row.valid_from)},
                 summary=f"{row.name} {row.division_prefix or '全国'} {row.valid_from}: {row.value}",
             )
         ],
@@ -197,14 +213,25 @@ def parameters_seed() -> int:
 
 
 # --- selectors -----------------------------------------------------------------------------
+CATALOGUE_NOTE = "目录默认值 catalogue default"
+
+
+def _prefixes(code: str) -> list[str]:
+    return [code[:n] for n in PREFIX_LENGTHS if n <= len(code)]
+
+
 def parameter_lookup(name: str, code: str, on: dt.date) -> Found | None:
-    """The value of ``name`` for division ``code`` on ``on``: the longest prefix wins."""
+    """The value of ``name`` for division ``code`` on ``on``: the longest prefix wins.
+
+    ``code`` must be a division code (digits, 2/4/6/9/12 long; empty = the nation):
+    anything else raises :class:`ParameterError` rather than quietly answering with the
+    national value.
+    """
     s = spec(name)
-    code = (code or "").strip()
-    prefixes = [code[:n] for n in PREFIX_LENGTHS if n <= len(code)]
+    code = check_prefix(code)
     rows = (
         Parameter.objects.as_of(on)
-        .filter(name=name, division_prefix__in=prefixes)
+        .filter(name=name, division_prefix__in=_prefixes(code))
         .order_by("-division_prefix")
     )
     best = max(rows, key=lambda r: len(r.division_prefix), default=None)
@@ -216,11 +243,15 @@ def parameter_lookup(name: str, code: str, on: dt.date) -> Found | None:
 
 
 def parameters_for(code: str, on: dt.date) -> dict[str, Found]:
-    """Every parameter in force for ``code`` on ``on`` (one query)."""
+    """Every parameter in force for ``code`` on ``on``.
+
+    Like :func:`effective_rows`, a parameter with no national row stored falls back to its
+    catalogue default (from ``DEFAULTS_FROM``, note :data:`CATALOGUE_NOTE`), so the answer
+    names what the engine really uses.
+    """
     code = (code or "").strip()
-    prefixes = [code[:n] for n in PREFIX_LENGTHS if n <= len(code)]
     out: dict[str, Found] = {}
-    for r in Parameter.objects.as_of(on).filter(division_prefix__in=prefixes):
+    for r in Parameter.objects.as_of(on).filter(division_prefix__in=_prefixes(code)):
         if r.name not in SPECS:
             continue
         old = out.get(r.name)
@@ -228,6 +259,18 @@ def parameters_for(code: str, on: dt.date) -> dict[str, Found]:
             out[r.name] = Found(
                 r.name, r.value, r.division_prefix, r.valid_from, r.valid_to, r.note, SPECS[r.name]
             )
+    start = dt.date.fromisoformat(DEFAULTS_FROM)
+    missing = [n for n in SPECS if n not in out]
+    if missing and on >= start:
+        national = set(
+            Parameter.objects.filter(division_prefix="", name__in=missing)
+            .values_list("name", flat=True)
+            .distinct()
+        )
+        for n in missing:
+            if n not in national:
+                s = SPECS[n]
+                out[n] = Found(n, s.default, "", start, None, CATALOGUE_NOTE, s)
     return out
 
 
@@ -246,3 +289,20 @@ def parameter_rows(names: Iterable[str] | None = None) -> list[dict[str, Any]]:
         }
         for r in qs.order_by("name", "division_prefix", "valid_from")
     ]
+
+
+def effective_rows(names: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """The stored rows plus the catalogue default row of every parameter with no national
+    ("" prefix) row stored — what the engine should run on, so a missing national seed (or
+    a newly catalogued parameter) never drops a parameter. Same shape and order as
+    :func:`parameter_rows`."""
+    wanted = None if names is None else set(names)
+    rows = parameter_rows(wanted)
+    national = {r["name"] for r in rows if r["division"] == ""}
+    rows.extend(
+        r
+        for r in default_rows()
+        if r["name"] not in national and (wanted is None or r["name"] in wanted)
+    )
+    rows.sort(key=lambda r: (r["name"], r["division"], r["valid_from"]))
+    return rows

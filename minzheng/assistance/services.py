@@ -71,7 +71,10 @@ def _used(answer: dict[str, Any], doc: Any) -> dict[str, Any]:
             out[n] = {"name": n, "division_prefix": "", "note": "目录默认值 catalogue default"}
     from minzheng.assistance.simulation import ALIASES
 
-    aliases = {**ALIASES, "dibao_standard_yearly": ALIASES["dibao_standard"]}
+    aliases: dict[str, tuple[str, ...]] = {
+        **ALIASES,
+        "dibao_standard_yearly": ALIASES["dibao_standard"],
+    }
     aliases.update({k: (v,) for k, v in RATIO_OVERRIDES.items()})
     for key in given:
         for name in aliases.get(key, (key,)):

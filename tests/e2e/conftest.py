@@ -38,6 +38,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+SERVER_ENV: dict[str, str] = {}  # the environment the server runs with (for CLI set-up steps)
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a server over a fresh demo database (3,000 synthetic persons)."""
@@ -47,6 +50,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("e2e")
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(MINZHENG_DATA_DIR=str(data), MINZHENG_DEBUG="1", MINZHENG_2FA="off")
+    SERVER_ENV.update(env)
     subprocess.run(
         [str(BIN / "minzheng"), "demo", "--no-serve", "--persons", "3000"],
         env=env,
