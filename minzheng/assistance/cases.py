@@ -310,8 +310,8 @@ def household_check(case: Case, on: dt.date) -> dict[str, Any]:
     """The programme's rule set evaluated on the household's registry facts on ``on``."""
     from minzheng.assistance.assess import rulesets
     from minzheng.assistance.batch import empty_inputs
-    from minzheng.assistance.catalogue import default_rows, engine_table
-    from minzheng.assistance.parameters import parameter_rows
+    from minzheng.assistance.catalogue import engine_table
+    from minzheng.assistance.parameters import effective_rows
     from minzheng.engine import snapshot_take
     from minzheng.engine.online import Online
 
@@ -337,7 +337,7 @@ def household_check(case: Case, on: dt.date) -> dict[str, Any]:
         rs,
         as_of=on,
         division=tables["division"],
-        parameter=engine_table(parameter_rows() or default_rows()),
+        parameter=engine_table(effective_rows()),
     )
     try:
         found = online.evaluate({**{k: v for k, v in tables.items() if k != "division"}, **inputs})

@@ -54,6 +54,7 @@ class Programme(models.TextChoices):
     DIBAO = "dibao", "最低生活保障"
     TEKUN = "tekun", "特困人员救助供养"
     TEMPORARY = "temporary", "临时救助"
+    PRICE = "price", "价格临时补贴"
 
 
 class Channel(models.TextChoices):
@@ -386,3 +387,53 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme} {self.month:%Y-%m} {self.amount_fen}"
+
+
+class EndReason(models.TextChoices):
+    DEATH = "death", "死亡"
+    MOVED = "moved", "迁出"
+    INCOME = "income", "收入超过标准"
+    REFUSED_REVIEW = "refused_review", "拒不配合复核"
+    IMPRISONED = "imprisoned", "服刑"
+    EXIT_ENDED = "exit_ended", "渐退期满"
+    OTHER = "other", "其他"
+
+
+class EnrolmentChange(models.Model):
+    """A change of amount from an effective month, with the back-pay (+) or recovery (−) it
+    leaves for months already paid; the next roster settles it."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="changes")
+    effective = models.DateField("生效月份")
+    old_fen = models.BigIntegerField()
+    new_fen = models.BigIntegerField()
+    adjustment_fen = models.BigIntegerField("补发/追回", default=0)
+    reason = models.CharField("原因", max_length=200)
+    settled_in = models.ForeignKey(
+        Roster, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.effective:%Y-%m} {self.old_fen}→{self.new_fen}"
+
+
+class PriceIndex(models.Model):
+    """Monthly CPI and food CPI, year on year, in per mille (3.6% → 36), by region."""
+
+    division_prefix = models.CharField("区划代码前缀", max_length=12, blank=True)
+    month = models.DateField("月份")
+    cpi_permille = models.IntegerField("CPI 同比（‰）")
+    food_permille = models.IntegerField("食品 CPI 同比（‰）")
+    source = models.CharField("来源", max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["division_prefix", "month"], name="one_index_per_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.division_prefix or '全国'} {self.month:%Y-%m}"

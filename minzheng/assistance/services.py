@@ -7,7 +7,7 @@ from typing import Any
 
 from minzheng.assistance.assess import RATIO_OVERRIDES, AssessError, assess, rulesets
 from minzheng.assistance.catalogue import default_rows
-from minzheng.assistance.parameters import parameter_rows, parameters_for
+from minzheng.assistance.parameters import effective_rows, parameters_for
 from minzheng.assistance.simulation import Simulation
 
 
@@ -38,7 +38,7 @@ def household_assess(doc: Any) -> dict[str, Any]:
             if found.retired_code:
                 notes.append(found.note)
                 doc = {**doc, "division": found.division.short_code}
-    rows = parameter_rows() or default_rows()
+    rows = effective_rows()
     answer = assess(doc, rows=rows)
     answer["division_name"] = name
     answer["notes"] = notes
@@ -111,7 +111,7 @@ def simulation_run(
         from minzheng.engine import snapshot_take
 
         tables = dict(snapshot_take(on=on).tables)
-    rows = parameter_rows() or default_rows()
+    rows = effective_rows()
     child = {0: 1, 2: 2, 4: 3, 6: 4, 9: 5}.get(len(prefix), 5)
     names = {
         d.prefix: d.name for d in Division.objects.filter(code__startswith=prefix, level=child)
