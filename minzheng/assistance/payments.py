@@ -65,6 +65,7 @@ class RosterResult:
     updated: int = 0
     kept: int = 0
     elsewhere: list[int] = field(default_factory=list)  # payees already paid on another roster
+    adjusted: int = 0  # back-pay / recovery lines settled on this roster
 
 
 @transaction.atomic
@@ -131,6 +132,7 @@ def roster_generate(
     for i in range(0, len(rows), 20_000):
         insert_rows(Payment, PAYMENT_COLUMNS, rows[i : i + 20_000])
     result.created, result.elsewhere = len(rows), sorted(taken)
+    result.adjusted = _settle_adjustments(roster, {v[0]: pid for pid, v in wanted.items()})
     lines = bank_lines(roster)
     roster.rows = len(lines)
     roster.total_fen = sum(line[5] for line in lines)
@@ -157,6 +159,30 @@ def roster_generate(
         ],
     )
     return result
+
+
+def _settle_adjustments(roster: Roster, payees: dict[int, int]) -> int:
+    """Unsettled back-pay (+) and recovery (−) of these enrolments as one "adjust" line per
+    payee on this roster; the changes are marked settled here (never twice)."""
+    from minzheng.assistance.models import EnrolmentChange
+
+    open_changes = EnrolmentChange.objects.filter(
+        enrolment_id__in=list(payees), settled_in__isnull=True
+    ).exclude(adjustment_fen=0)
+    totals: dict[int, int] = {}
+    for enrolment_id, fen in open_changes.values_list("enrolment_id", "adjustment_fen"):
+        totals[enrolment_id] = totals.get(enrolment_id, 0) + fen
+    made = 0
+    for enrolment_id, fen in totals.items():
+        _, created = Payment.objects.get_or_create(
+            payee_id=payees[enrolment_id], programme=roster.programme, month=roster.month,
+            kind="adjust",
+            defaults={"roster": roster, "enrolment_id": enrolment_id, "amount_fen": fen},
+        )  # fmt: skip
+        if created:
+            made += 1
+    open_changes.update(settled_in=roster)
+    return made
 
 
 def bank_lines(roster: Roster) -> list[list[Any]]:
