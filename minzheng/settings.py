@@ -94,10 +94,27 @@ TEMPLATES = [
 ]
 
 
+def _from_url(url: str) -> dict:
+    """``DATABASE_URL``; on PostgreSQL it is the app role (no ownership, no BYPASSRLS, ADR 005).
+
+    Each request is one transaction (``ATOMIC_REQUESTS``): the row-level security scope is
+    set per transaction. ``MIGRATE_DATABASE_URL`` (the owner role) runs ``migrate``;
+    ``BATCH_DATABASE_URL`` (the read-only batch role) feeds the engine's snapshots.
+    """
+    dbs = {"default": dj_database_url.parse(url, conn_max_age=60)}
+    if dbs["default"]["ENGINE"].endswith("postgresql"):
+        dbs["default"]["ATOMIC_REQUESTS"] = True
+    for alias, env in (("owner", "MIGRATE_DATABASE_URL"), ("batch", "BATCH_DATABASE_URL")):
+        if os.environ.get(env):
+            dbs[alias] = dj_database_url.parse(os.environ[env])
+            dbs[alias]["TEST"] = {"MIRROR": "default"}  # the same database under another role
+    return dbs
+
+
 def _databases() -> dict:
     url = os.environ.get("DATABASE_URL")
     if url:
-        return {"default": dj_database_url.parse(url, conn_max_age=60)}
+        return _from_url(url)
     path = sqlite_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     return {
@@ -231,6 +248,11 @@ MINZHENG_TRUSTED_PROXIES = [
     p for p in os.environ.get("MINZHENG_TRUSTED_PROXIES", "").split(",") if p.strip()
 ]
 MINZHENG_METRICS_TOKEN = os.environ.get("MINZHENG_METRICS_TOKEN", "")
+
+# Case attachments (application forms, visit photos, signed authorisations); backed up
+# beside the database by ``minzheng backup``.
+MEDIA_ROOT = str(data_dir() / "media")
+MEDIA_URL = "/media/"  # never served directly: attachments go through permission checks
 
 # The account named in the audit trail when a CLI command runs without --as.
 MINZHENG_SYSTEM_USER = "system-import"

@@ -30,6 +30,7 @@ class BackupReport:
     rows: int = 0
     verified: bool = False
     mismatches: list[str] = field(default_factory=list)
+    files: int = 0  # attachments archived beside the database (``<backup>.media.tar``)
 
     def as_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -165,17 +166,68 @@ def _pg_backup(out: Path) -> BackupReport:
 
 
 def backup(out: Path) -> BackupReport:
-    """Write a verified backup of the configured database to ``out``."""
+    """Write a verified backup of the configured database to ``out``, and the case
+    attachments to ``out.media.tar`` (each file's SHA-256 checked after writing)."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    if connection.vendor == "postgresql":
-        return _pg_backup(out)
-    return _sqlite_backup(out)
+    report = _pg_backup(out) if connection.vendor == "postgresql" else _sqlite_backup(out)
+    report.files, problems = _media_backup(out)
+    if problems:
+        report.mismatches += problems
+        report.verified = False
+    return report
+
+
+def media_archive(out: Path) -> Path:
+    return out.with_name(out.name + ".media.tar")
+
+
+def _media_backup(out: Path) -> tuple[int, list[str]]:
+    import tarfile
+
+    root = Path(settings.MEDIA_ROOT)
+    files = sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    archive = media_archive(out)
+    with tarfile.open(archive, "w") as tar:
+        for f in files:
+            tar.add(f, arcname=str(f.relative_to(root)))
+    problems = []
+    with tarfile.open(archive) as tar:
+        for f in files:
+            member = tar.extractfile(str(f.relative_to(root)))
+            if member is None or _sha(member.read()) != _sha(f.read_bytes()):
+                problems.append(f"attachment {f.relative_to(root)} differs in the archive")
+    return len(files), problems
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _media_restore(path: Path) -> int:
+    import tarfile
+
+    archive = media_archive(path)
+    if not archive.exists():
+        return 0
+    root = Path(settings.MEDIA_ROOT)
+    root.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive) as tar:
+        members = tar.getmembers()
+        tar.extractall(root, filter="data")
+    return len(members)
 
 
 def restore(path: Path) -> BackupReport:
-    """Replace the configured database's contents with the backup at ``path``."""
+    """Replace the configured database's contents with the backup at ``path`` (and put
+    back the attachments archived beside it)."""
     if not path.exists():
         raise FileNotFoundError(f"备份文件不存在 / no backup at {path}")
+    report = _restore_database(path)
+    report.files = _media_restore(path)
+    return report
+
+
+def _restore_database(path: Path) -> BackupReport:
     if connection.vendor == "postgresql":
         subprocess.run(
             [

@@ -75,3 +75,10 @@ def household(**extra: Any) -> dict[str, Any]:
         "members": [{"relationship": "户主", "birth_date": "1980-01-01", "monthly_income": 100}],
         **extra,
     }
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Case attachments go to a temporary directory, never into the checkout."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"

@@ -139,7 +139,7 @@ def _backup_round_trip(tmp_path: Path, extra: dict[str, str]) -> None:
     env = {
         k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
     }
-    env.update(extra)
+    env.update({"MINZHENG_DATA_DIR": str(tmp_path / "data"), **extra})
     mz = [sys.executable, "-m", "minzheng.cli"]
     subprocess.run([*mz, "init", "--no-townships"], env=env, check=True, capture_output=True)
     code = (
@@ -151,6 +151,9 @@ def _backup_round_trip(tmp_path: Path, extra: dict[str, str]) -> None:
         "[household_register(actor=system_actor(), ref=f'B{i}', hukou_division=d) for i in range(5)]"
     )
     subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
+    attachment = tmp_path / "data" / "media" / "cases" / "x" / "授权书.pdf"
+    attachment.parent.mkdir(parents=True)
+    attachment.write_bytes(b"%PDF-1.4 signed")
     out = tmp_path / "backup.dump"
     made = subprocess.run(
         [*mz, "backup", "--out", str(out)], env=env, capture_output=True, text=True
@@ -158,6 +161,8 @@ def _backup_round_trip(tmp_path: Path, extra: dict[str, str]) -> None:
     assert made.returncode == 0, made.stderr
     report = json.loads(made.stdout)
     assert report["verified"] and report["tables"] > 10 and out.stat().st_size > 0
+    assert report["files"] == 1  # the case attachments are archived beside the database
+    attachment.unlink()
     damage = (
         "from minzheng.cli import setup_django; setup_django();"
         "from minzheng.registry.models import Household; Household.objects.filter(ref='B1').delete()"
@@ -175,6 +180,7 @@ def _backup_round_trip(tmp_path: Path, extra: dict[str, str]) -> None:
         [sys.executable, "-c", count], env=env, capture_output=True, text=True, check=True
     )
     assert n.stdout.strip() == "5"
+    assert attachment.read_bytes() == b"%PDF-1.4 signed"
 
 
 def test_client_ip_behind_a_trusted_proxy(rf, settings):
