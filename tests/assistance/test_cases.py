@@ -249,3 +249,43 @@ def test_concurrent_approvals_in_two_threads_leave_one_decision(world, reviewer)
     assert sorted(outcomes)[-1] == "ok" and outcomes.count("ok") == 1
     assert CaseEvent.objects.filter(case=case, action="approve").count() == 1
     assert Enrolment.objects.filter(case=case).count() == 1
+
+
+def test_pages_from_intake_to_the_todo_list(world, client, reviewer):
+    """The case pages with Django's client: intake, a refused step, the to-do list."""
+    from tests.world import login
+
+    login(client, world.users["town1"])
+    hh = world.households["t1"]
+    resp = client.post(
+        f"/assistance/cases/new/{hh.uid}/", {"programme": "dibao", "channel": "in_person"}
+    )
+    case = Case.objects.get(household=hh)
+    assert resp.status_code == 302 and resp["Location"].endswith(f"/assistance/cases/{case.uid}/")
+    client.post(f"/assistance/cases/{case.uid}/accept/")
+    resp = client.post(f"/assistance/cases/{case.uid}/investigate/", follow=True)
+    assert "核对授权书" in resp.content.decode()  # refused with its reason, no traceback
+    page = client.get("/assistance/cases/").content.decode()
+    assert case.ref in page
+    # Another county's user gets a 404 for the case and sees nothing of it.
+    login(client, world.users["county2"])
+    assert client.get(f"/assistance/cases/{case.uid}/").status_code == 404
+    assert case.ref not in client.get("/assistance/cases/").content.decode()
+
+
+def test_simulation_page_runs_a_job_and_exports(world, client):
+    from tests.world import login
+
+    parameters_seed()
+    login(client, world.users["county1"])
+    resp = client.post("/assistance/simulate/",
+                       {"division": "440106", "changes": "dibao_standard=+10%", "date": "2024-07-01"})  # fmt: skip
+    assert resp.status_code == 302
+    page = client.get(resp["Location"]).content.decode()
+    assert "合计" in page and 'id="simulation"' in page
+    xlsx = client.get(resp["Location"] + "&export=1")
+    assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+    # Outside the jurisdiction: refused.
+    resp = client.post("/assistance/simulate/", {"division": "440104", "changes": "dibao_standard=+10%"},
+                       follow=True)  # fmt: skip
+    assert "只能模拟本辖区" in resp.content.decode()
