@@ -126,3 +126,19 @@ def test_bank_results_and_reconciliation(world, enrolled, tmp_path):
     # A failed line stays on the roster when it is regenerated (the bank said so).
     roster_generate(actor=None, county=county, programme="dibao", month=OCT)
     assert Payment.objects.filter(roster=roster, status=PaymentStatus.FAILED).count() == 1
+
+
+def test_a_township_sees_only_its_own_payees_on_the_county_roster(world, enrolled, client):
+    from tests.world import login
+
+    county, _ = enrolled
+    roster = roster_generate(actor=None, county=county, programme="dibao", month=OCT).roster
+    login(client, world.users["town1"])  # 五山街道 440106001: t1 and "moved" live there, t2 not
+    page = client.get(f"/assistance/rosters/{roster.pk}/").content.decode()
+    assert world.persons["t1"][0].name in page
+    assert world.persons["t2"][0].name not in page
+    # Only county staff download the whole county's bank file.
+    assert client.get(f"/assistance/rosters/{roster.pk}/download/").status_code == 404
+    login(client, world.users["county1"])
+    resp = client.get(f"/assistance/rosters/{roster.pk}/download/")
+    assert resp.status_code == 200 and resp["Content-Type"].startswith("application/vnd")
