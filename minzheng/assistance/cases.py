@@ -589,3 +589,52 @@ def cases_escalate(today: dt.date | None = None) -> int:
             _event(case, None, "escalate", case.state, note=f"逾期督办 {day.isoformat()}")
             n += 1
     return n
+
+
+@transaction.atomic
+def case_pay_first(*, actor: User, case: Case, amount_fen: int, on: dt.date | None = None) -> Any:
+    """急难型临时救助先行救助: a small amount paid at once (capped at the region's months of the
+    standard), the review following afterwards. Written as a one-off payment on the
+    county's temporary-assistance roster of the month; late payments are flagged."""
+    from minzheng.assistance.models import Payment, Roster
+    from minzheng.workdays.selectors import add_working_days
+
+    case = _fresh(case)
+    _may_work(actor, case)
+    if case.programme != Programme.TEMPORARY or not case.urgent:
+        raise _fail(
+            "not_urgent", "只有急难型临时救助可以先行救助", "only emergency temporary assistance"
+        )
+    if case.state not in (CaseState.APPLIED, CaseState.ACCEPTED):
+        raise _fail("bad_state", "先行救助须在受理前后立即办理", "pay first right after intake")
+    day = on or dt.date.today()
+    months = parameter_value("temp_emergency_months", case.responsible_division, day)
+    standard = parameter_value("dibao_urban_fen", case.responsible_division, day)
+    cap = months * standard
+    if amount_fen <= 0 or amount_fen > cap:
+        raise _fail("amount", f"先行救助金额须在 0 至 {cap / 100:.2f} 元之间",
+                    f"the first payment must be between 0 and {cap / 100:.2f} yuan")  # fmt: skip
+    payee = case.applicant or case.household.head
+    if payee is None:
+        raise _fail("no_payee", "没有领取人", "no payee")
+    month = day.replace(day=1)
+    roster, _ = Roster.objects.get_or_create(
+        division=case.responsible_division, programme=Programme.TEMPORARY, month=month
+    )
+    enrolment, _ = Enrolment.objects.get_or_create(
+        programme=Programme.TEMPORARY, household=case.household, payee=payee,
+        state="active", defaults={"division": case.responsible_division, "case": case,
+                                 "amount_fen": 0, "valid_from": day, "valid_to": day + dt.timedelta(days=1)},
+    )  # fmt: skip
+    if Payment.objects.filter(payee=payee, programme=Programme.TEMPORARY, month=month,
+                              kind="once").exists():  # fmt: skip
+        raise _fail("paid", "本月已先行救助", "already paid first this month")
+    payment = Payment.objects.create(roster=roster, enrolment=enrolment, payee=payee,
+                                     programme=Programme.TEMPORARY, month=month, kind="once",
+                                     amount_fen=amount_fen)  # fmt: skip
+    due = add_working_days(case.applied_on, parameter_value("temp_emergency_days",
+                                                            case.responsible_division, day))  # fmt: skip
+    late = day > due.date
+    _event(case, actor, "pay_first", case.state, note=f"先行救助 {amount_fen / 100:.2f} 元",
+           data={"amount_fen": amount_fen, "due": due.date.isoformat(), "late": late})  # fmt: skip
+    return payment

@@ -289,3 +289,25 @@ def test_simulation_page_runs_a_job_and_exports(world, client):
     resp = client.post("/assistance/simulate/", {"division": "440104", "changes": "dibao_standard=+10%"},
                        follow=True)  # fmt: skip
     assert "只能模拟本辖区" in resp.content.decode()
+
+
+def test_emergency_temporary_assistance_pays_a_small_amount_first(world):
+    yuexiu = make_user("yx-town2", "440104003", "caseworker")
+    case = svc.case_apply(actor=yuexiu, household=world.households["t1"], programme="temporary",
+                          urgent=True, need_fen=200000, on=dt.date(2024, 9, 27))  # fmt: skip
+    # Cap: 1 month of the standard (national default 706.60).
+    with pytest.raises(svc.CaseError) as err:
+        svc.case_pay_first(actor=yuexiu, case=case, amount_fen=70661, on=dt.date(2024, 9, 27))
+    assert err.value.code == "amount"
+    payment = svc.case_pay_first(actor=yuexiu, case=case, amount_fen=50000, on=dt.date(2024, 9, 29))
+    assert payment.kind == "once" and payment.roster.division.code == "440104000000"
+    event = CaseEvent.objects.get(case=case, action="pay_first")
+    assert event.data["late"] is False and event.data["due"] == "2024-10-08"
+    with pytest.raises(svc.CaseError) as err:
+        svc.case_pay_first(actor=yuexiu, case=case, amount_fen=100, on=dt.date(2024, 9, 30))
+    assert err.value.code == "paid"
+    # A dibao case cannot pay first.
+    other = started(world)
+    with pytest.raises(svc.CaseError) as err:
+        svc.case_pay_first(actor=world.users["town1"], case=other, amount_fen=100)
+    assert err.value.code == "not_urgent"
