@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
@@ -20,55 +20,117 @@ from minzheng.core.api import error_responses
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0, "coerce_to_string": False}
 
 
+# JSON types as the schema says: DRF would accept "1" for an integer, 0 for a boolean or
+# 12 for a string; a client relying on that breaks against a stricter server.
+class StrictBoolean(serializers.BooleanField):
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class StrictInteger(serializers.IntegerField):
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return int(super().to_internal_value(data))
+
+
+class StrictMoney(serializers.DecimalField):
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictChar(serializers.CharField):
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
+class StrictChoice(serializers.ChoiceField):
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid_choice", input=data)
+        return super().to_internal_value(data)
+
+
+class StrictRegex(serializers.RegexField):
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
+@extend_schema_field({"oneOf": [{"type": "number"}, {"type": "string", "maxLength": 20}]})
+class NumberOrText(serializers.Field):
+    """An override value: a number (800, 1.5) or its text ("800.00", "+5%" is not one)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, int | float | str):
+            raise serializers.ValidationError("须为数字或文本 / a number or text")
+        if isinstance(data, str) and len(data) > 20:
+            raise serializers.ValidationError("过长 / too long")
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class StrictDate(serializers.DateField):
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(data)
+
+
 class DisabilitySerializer(serializers.Serializer):
-    category = serializers.CharField(
-        max_length=10, help_text="视力/听力/言语/肢体/智力/精神/多重 or 1–7"
-    )
-    grade = serializers.IntegerField(min_value=1, max_value=4)
+    category = StrictChar(max_length=10, help_text="视力/听力/言语/肢体/智力/精神/多重 or 1–7")
+    grade = StrictInteger(min_value=1, max_value=4)
 
 
 class MemberSerializer(serializers.Serializer):
-    id_number = serializers.CharField(max_length=18, required=False, allow_blank=True)
-    relationship = serializers.CharField(
+    id_number = StrictChar(max_length=18, required=False, allow_blank=True)
+    relationship = StrictChar(
         max_length=10, required=False, help_text="户主, 配偶, 子 … or a GB/T 4761 code"
     )
-    birth_date = serializers.DateField(required=False)
-    sex = serializers.CharField(max_length=4, required=False, help_text="1/2, 男/女")
-    monthly_income = serializers.DecimalField(required=False, **MONEY)
+    birth_date = StrictDate(required=False)
+    sex = StrictChar(max_length=4, required=False, help_text="1/2, 男/女")
+    monthly_income = StrictMoney(required=False, **MONEY)
     disability = DisabilitySerializer(required=False, allow_null=True)
-    self_care_failed = serializers.IntegerField(min_value=0, max_value=6, required=False)
-    serious_illness = serializers.BooleanField(required=False)
-    in_school = serializers.BooleanField(required=False)
-    labour_capacity = serializers.ChoiceField(["full", "partial", "none"], required=False)
-    annual_medical_expense = serializers.DecimalField(required=False, **MONEY)
-    annual_education_expense = serializers.DecimalField(required=False, **MONEY)
+    self_care_failed = StrictInteger(min_value=0, max_value=6, required=False)
+    serious_illness = StrictBoolean(required=False)
+    in_school = StrictBoolean(required=False)
+    labour_capacity = StrictChoice(["full", "partial", "none"], required=False)
+    annual_medical_expense = StrictMoney(required=False, **MONEY)
+    annual_education_expense = StrictMoney(required=False, **MONEY)
 
 
 class AssetsSerializer(serializers.Serializer):
-    financial = serializers.DecimalField(required=False, **MONEY)
-    homes = serializers.IntegerField(min_value=0, max_value=1000, required=False)
-    vehicles = serializers.IntegerField(min_value=0, max_value=1000, required=False)
-    business = serializers.BooleanField(required=False)
+    financial = StrictMoney(required=False, **MONEY)
+    homes = StrictInteger(min_value=0, max_value=1000, required=False)
+    vehicles = StrictInteger(min_value=0, max_value=1000, required=False)
+    business = StrictBoolean(required=False)
 
 
 class EmergencySerializer(serializers.Serializer):
-    type = serializers.ChoiceField(["emergency", "expenditure", "急难型", "支出型"])
-    need = serializers.DecimalField(**MONEY)
+    type = StrictChoice(["emergency", "expenditure", "急难型", "支出型"])
+    need = StrictMoney(**MONEY)
 
 
 class AssessRequestSerializer(serializers.Serializer):
-    division = serializers.RegexField(r"^\d{6}(\d{3}){0,2}$", help_text="区划代码（6、9 或 12 位）")
-    date = serializers.DateField(required=False)
-    urban = serializers.BooleanField(required=False, default=True)
+    division = StrictRegex(r"^\d{6}(\d{3}){0,2}$", help_text="区划代码（6、9 或 12 位）")
+    date = StrictDate(required=False)
+    urban = StrictBoolean(required=False, default=True)
     members = MemberSerializer(many=True, min_length=1, max_length=50)
     assets = AssetsSerializer(required=False)
-    supporters_able = serializers.BooleanField(required=False)
-    care_mode = serializers.ChoiceField(
-        ["centralised", "dispersed", "集中", "分散"], required=False
-    )
+    supporters_able = StrictBoolean(required=False)
+    care_mode = StrictChoice(["centralised", "dispersed", "集中", "分散"], required=False)
     emergency = EmergencySerializer(required=False, allow_null=True)
     parameters = serializers.DictField(
-        child=serializers.CharField(max_length=20),
+        child=NumberOrText(),
         required=False,
         help_text='覆盖参数，如 {"dibao_standard": 800}',
     )
