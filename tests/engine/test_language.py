@@ -130,7 +130,7 @@ def test_structure_errors_carry_lines(tmp_path):
     assert (14, "'flag' is reserved (used by the result table); choose another name") in found
     assert (
         17,
-        "unknown key 'amount' in outputs (expected one of: flag, amount_fen, severity)",
+        "unknown key 'amount' in outputs (expected one of: flag, amount_fen, severity, explain)",
     ) in found
 
 
