@@ -1,6 +1,7 @@
 """URL configuration."""
 
 from django.contrib import admin
+from django.db import transaction
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -17,8 +18,17 @@ urlpatterns = [
     path("jobs/", include("minzheng.jobs.urls")),
     path("assistance/", include("minzheng.assistance.urls")),
     path("api/v1/", include("minzheng.api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Documents, not data: no request transaction (ATOMIC_REQUESTS on PostgreSQL).
+    path(
+        "api/schema/",
+        transaction.non_atomic_requests(SpectacularAPIView.as_view()),
+        name="api-schema",
+    ),
+    path(
+        "api/docs/",
+        transaction.non_atomic_requests(SpectacularSwaggerView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
     path("", include("minzheng.web.urls")),
 ]
 
