@@ -539,13 +539,15 @@ def manage(args: tuple[str, ...]) -> None:
 
 def _register() -> None:
     """Command groups that live with their apps (each imports only click at load time)."""
-    from minzheng.assistance.cli import assess, parameters, simulate
+    from minzheng.assistance.cli import assess, parameters, price_index_cmd, roster, simulate
     from minzheng.workdays.cli import calendar
 
     main.add_command(calendar)
     main.add_command(assess)
     main.add_command(parameters)
     main.add_command(simulate)
+    main.add_command(roster)
+    main.add_command(price_index_cmd)
 
 
 _register()

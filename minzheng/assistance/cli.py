@@ -188,3 +188,112 @@ def simulate(
 
         simulation_export(result, out)
     click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+
+
+@click.group()
+def roster() -> None:
+    """Monthly payment rosters: generate, export the bank file, import the bank's result.
+
+    \b
+    Example:
+      minzheng roster generate --county 440106 --programme dibao --month 2024-10
+    """
+
+
+def _county(code: str) -> object:
+    from minzheng.divisions.models import Division
+
+    found = Division.objects.current().filter(code=code.ljust(12, "0"), level=3).first()
+    if found is None:
+        raise click.ClickException(f"不是现行县级区划 / not a current county: {code}")
+    return found
+
+
+@roster.command("generate")
+@click.option("--county", required=True, help="6-digit county code.")
+@click.option("--programme", default="dibao", show_default=True)
+@click.option("--month", required=True, help="YYYY-MM")
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Also write the bank file (.xlsx/.csv)."
+)
+def roster_generate_cmd(county: str, programme: str, month: str, out: Path | None) -> None:
+    """Create or refresh a county's roster for a month (idempotent); print its totals.
+
+    \b
+    Example:
+      minzheng roster generate --county 440106 --programme dibao --month 2024-10 --out 10月.xlsx
+    """
+    from minzheng.cli import setup_django
+
+    setup_django()
+    from minzheng.assistance.payments import roster_export, roster_generate
+    from minzheng.core.errors import BilingualError
+
+    try:
+        first = dt.date.fromisoformat(month + "-01")
+        got = roster_generate(actor=None, county=_county(county), programme=programme,  # type: ignore[arg-type]
+                              month=first)  # fmt: skip
+    except ValueError as exc:
+        raise click.ClickException(f"月份须为 YYYY-MM / month must be YYYY-MM: {exc}") from exc
+    except BilingualError as exc:
+        raise click.ClickException(f"{exc.message} / {exc.message_en}") from exc
+    r = got.roster
+    if out:
+        roster_export(r, out)
+    click.echo(json.dumps({"roster": r.pk, "rows": r.rows, "total_yuan": f"{r.total_fen / 100:.2f}",
+                           "checksum": r.checksum, "created": got.created, "removed": got.removed,
+                           "updated": got.updated, "adjusted": got.adjusted,
+                           "paid_elsewhere": len(got.elsewhere)}, ensure_ascii=False))  # fmt: skip
+
+
+@roster.command("result")
+@click.argument("roster_id", type=int)
+@click.argument("file", type=click.Path(path_type=Path, exists=True))
+def roster_result_cmd(roster_id: int, file: Path) -> None:
+    """Import the bank's result file (证件号码, 金额, 结果, 失败原因) and reconcile.
+
+    \b
+    Example:
+      minzheng roster result 12 银行回盘.xlsx
+    """
+    from minzheng.cli import setup_django
+
+    setup_django()
+    from minzheng.assistance.models import Roster
+    from minzheng.assistance.payments import bank_result_import, roster_reconcile
+    from minzheng.core.errors import BilingualError
+
+    r = Roster.objects.filter(pk=roster_id).first()
+    if r is None:
+        raise click.ClickException(f"花名册不存在 / no roster {roster_id}")
+    try:
+        got = bank_result_import(actor=None, roster=r, path=file)
+    except BilingualError as exc:
+        raise click.ClickException(f"{exc.message} / {exc.message_en}") from exc
+    rec = roster_reconcile(r)
+    rec["failures"] = [list(f) for f in rec["failures"]]
+    click.echo(json.dumps({"import": got.as_dict(), "reconcile": rec}, ensure_ascii=False))
+
+
+@click.command("price-index")
+@click.argument("file", type=click.Path(path_type=Path, exists=True))
+@click.option("--source", default="", help="Where the figures come from (statistics bureau).")
+def price_index_cmd(file: Path, source: str) -> None:
+    """Import monthly CPI and food-CPI year-on-year rises (区划, 月份, CPI同比, 食品CPI同比, in %).
+
+    \b
+    Example:
+      minzheng price-index 2024年CPI.xlsx --source 广东省统计局
+    """
+    from minzheng.cli import setup_django
+
+    setup_django()
+    from minzheng.assistance.price import price_index_import
+    from minzheng.core.errors import BilingualError
+
+    try:
+        got = price_index_import(file, source=source)
+    except BilingualError as exc:
+        raise click.ClickException(f"{exc.message} / {exc.message_en}") from exc
+    click.echo(json.dumps({"rows": got.rows, "saved": got.saved, "errors": got.errors},
+                          ensure_ascii=False))  # fmt: skip
