@@ -36,12 +36,16 @@ NO_PERSONAL_DATA = {
     "api-schema": "the OpenAPI document",
     "api-docs": "Swagger UI page",
     "api:token": "issues the caller's own token",
+    "api:assess": "a calculator over the posted household: reads parameters, no registry row",
     "healthz": "database and migration status only",
     "metrics": "request counts and latencies by route name (loopback or token only)",
     "registry:import": "the user's own upload form and own batches",
     "registry:import_template": "a blank template",
     "registry:household_create": "a blank form; a foreign division is refused (tests/web)",
+    "assistance:simulate": "aggregates inside the user's own jurisdiction; only the user's own jobs",
 }
+# The other side's case and roster, set by run_probes for each probing pair.
+FOREIGN: dict[str, Any] = {}
 ADMIN_PREFIX = "admin:"  # Django admin: no registry model is registered; staff only
 
 
@@ -156,9 +160,39 @@ def calls(route: str, target: Any, person: Any, kind: str) -> list[tuple[str, di
         return [("get", {"pk": kind}, {})]
     if route == "jobs:list":
         return [("get", {}, {})]
+    if route in ("assistance:cases", "assistance:publicity", "assistance:rosters"):
+        return [("get", {}, {})]
+    if route == "assistance:case":
+        return [("get", {"uid": FOREIGN["case"].uid}, {})]
+    if route == "assistance:case_step":
+        return [("post", {"uid": FOREIGN["case"].uid, "step": "accept"}, {})]
+    if route == "assistance:case_new":
+        return [("get", uid, {}), ("post", uid, {"programme": "dibao"})]
+    if route in ("assistance:roster", "assistance:roster_download"):
+        return [("get", {"pk": FOREIGN["roster"].pk}, {})]
     if route == "jobs:cancel":
         return [("post", {"pk": "job-of-county2"}, {})]
     return []
+
+
+def _foreign_case(world: World, who: str, hh: Any) -> Any:
+    from minzheng.assistance.cases import case_apply
+
+    return case_apply(actor=world.users[who], household=hh, programme="dibao")
+
+
+def _foreign_roster(world: World, hh: Any, payee: Any) -> Any:
+    """越秀区's October roster with one payee of the y1 household."""
+    import datetime as dt
+
+    from minzheng.assistance.models import Enrolment
+    from minzheng.assistance.payments import roster_generate
+
+    county = hh.hukou_division.parent
+    Enrolment.objects.create(programme="dibao", household=hh, payee=payee, division=county,
+                             amount_fen=50000, valid_from=dt.date(2024, 1, 1))  # fmt: skip
+    return roster_generate(actor=None, county=county, programme="dibao",
+                           month=dt.date(2024, 10, 1)).roster  # fmt: skip
 
 
 def run_probes(world: World, client: Any) -> Probe:
@@ -173,10 +207,16 @@ def run_probes(world: World, client: Any) -> Probe:
     y_hh, y_people = world.households["y1"], world.persons["y1"]
     t2_hh, t2_people = world.households["t2"], world.persons["t2"]
     pairs = [("county1", y_hh, y_people), ("town1", t2_hh, t2_people)]
+    cases = {
+        "county1": _foreign_case(world, "county2", y_hh),
+        "town1": _foreign_case(world, "town2", t2_hh),
+    }
+    FOREIGN["roster"] = _foreign_roster(world, y_hh, y_people[0])
     result = Probe(secrets=[])
     routes = list(walk())
     for who, hh, people in pairs:
-        result.secrets = [*secrets_of(hh, people), "乙一.csv"]
+        FOREIGN["case"] = cases[who]
+        result.secrets = [*secrets_of(hh, people), "乙一.csv", cases[who].ref]
         user = world.users[who]
         for route, regex in routes:
             is_api = regex.startswith("api/v1/")
