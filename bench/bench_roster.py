@@ -73,8 +73,14 @@ def main() -> None:
     )
     Enrolment.objects.bulk_create(
         [
-            Enrolment(programme="dibao", household_id=h, payee_id=p, division=county,
-                      amount_fen=50000 + (h % 997) * 100, valid_from=dt.date(2024, 1, 1))  # fmt: skip
+            Enrolment(
+                programme="dibao",
+                household_id=h,
+                payee_id=p,
+                division=county,
+                amount_fen=50000 + (h % 997) * 100,
+                valid_from=dt.date(2024, 1, 1),
+            )
             for h, p in households
         ],
         batch_size=5000,
