@@ -49,7 +49,7 @@ def assess(file: Path) -> None:
     click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def parameters() -> None:
     """Assistance parameters: dated values per division (national defaults, local overrides).
 
@@ -190,7 +190,7 @@ def simulate(
     click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def roster() -> None:
     """Monthly payment rosters: generate, export the bank file, import the bank's result.
 

@@ -20,7 +20,7 @@ def _setup() -> None:
     setup_django()
 
 
-@click.group("calendar")
+@click.group("calendar", context_settings={"help_option_names": ["-h", "--help"]})
 def calendar() -> None:
     """The official holiday calendar (法定节假日与调休) that deadlines count on.
 
