@@ -160,14 +160,16 @@ def import_registry(
       minzheng import registry 天河区花名册.xlsx --report report.json --as town1
     """
     setup_django()
+    from minzheng.accounts.rls import acting_as
     from minzheng.accounts.services import actor_by_username
     from minzheng.registry.importing.service import UnreadableFile, registry_import
 
     try:
         actor = actor_by_username(username)
-        result = registry_import(
-            actor=actor, path=file, as_of=_date(as_of), progress=_progress("导入 importing")
-        )
+        with acting_as(actor):  # row-level security: --as user's division (system: all)
+            result = registry_import(
+                actor=actor, path=file, as_of=_date(as_of), progress=_progress("导入 importing")
+            )
     except (UnreadableFile, LookupError) as exc:
         msg = f"{exc.message} / {exc.message_en}" if isinstance(exc, UnreadableFile) else str(exc)
         raise click.ClickException(msg) from exc
@@ -251,9 +253,11 @@ def synth(
     result: dict[str, Any] = {"files": {k: str(v) for k, v in files.items()}}
     if load:
         setup_django()
+        from minzheng.accounts.rls import EVERYTHING, acting
         from minzheng.registry.bulk import population_load
 
-        result["loaded"] = vars(population_load(directory=out, on=pop.as_of))
+        with acting(EVERYTHING):
+            result["loaded"] = vars(population_load(directory=out, on=pop.as_of))
     click.echo(json.dumps(result, ensure_ascii=False))
 
 
@@ -328,10 +332,12 @@ def demo(port: int, persons: int, no_serve: bool) -> None:
     """
     os.environ.setdefault("MINZHENG_DEBUG", "1")
     setup_django()
+    from minzheng.accounts.rls import EVERYTHING, acting
     from minzheng.core.setup import demo_setup
 
-    for line in demo_setup(persons=persons, counties=DEMO_COUNTIES):
-        click.echo(line)
+    with acting(EVERYTHING):
+        for line in demo_setup(persons=persons, counties=DEMO_COUNTIES):
+            click.echo(line)
     click.echo(f"\n  → http://127.0.0.1:{port}/\n")
     if not no_serve:
         _serve(port)
@@ -520,6 +526,42 @@ def audit_purge(older_than_days: int) -> None:
         click.echo(json.dumps({"deleted": purge(older_than_days=older_than_days)}))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@main.group()
+def db() -> None:
+    """PostgreSQL roles for row-level security (ADR 005).
+
+    \b
+    Example:
+      minzheng db roles --admin-url postgres://postgres@/minzheng
+    """
+
+
+@db.command("roles")
+@click.option(
+    "--admin-url",
+    envvar="MINZHENG_ADMIN_DATABASE_URL",
+    help="A superuser's connection to the same database (or MINZHENG_ADMIN_DATABASE_URL).",
+)
+@click.option("--sql", "show", is_flag=True, help="Print the statements instead of running them.")
+def db_roles(admin_url: str | None, show: bool) -> None:
+    """Create or update the owner, app and batch roles and their grants (idempotent).
+
+    Names and passwords come from MIGRATE_DATABASE_URL, DATABASE_URL and BATCH_DATABASE_URL.
+    Run it before the first `minzheng init` and again after every upgrade.
+
+    \b
+    Example:
+      minzheng db roles --admin-url postgres://postgres@/minzheng
+    """
+    setup_django()
+    from minzheng.accounts.dbroles import roles_command
+
+    if not show and not admin_url:
+        raise click.UsageError("--admin-url is required (or --sql to print the statements)")
+    for statement in roles_command(admin_url=admin_url or "", execute=not show):
+        click.echo(f"{statement};")
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})

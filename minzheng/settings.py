@@ -97,10 +97,13 @@ TEMPLATES = [
 def _from_url(url: str) -> dict:
     """``DATABASE_URL``; on PostgreSQL it is the app role (no ownership, no BYPASSRLS, ADR 005).
 
-    ``MIGRATE_DATABASE_URL`` (the owner role) runs ``migrate``;
+    Each request is one transaction (``ATOMIC_REQUESTS``): the row-level security scope is
+    set per transaction. ``MIGRATE_DATABASE_URL`` (the owner role) runs ``migrate``;
     ``BATCH_DATABASE_URL`` (the read-only batch role) feeds the engine's snapshots.
     """
     dbs = {"default": dj_database_url.parse(url, conn_max_age=60)}
+    if dbs["default"]["ENGINE"].endswith("postgresql"):
+        dbs["default"]["ATOMIC_REQUESTS"] = True
     for alias, env in (("owner", "MIGRATE_DATABASE_URL"), ("batch", "BATCH_DATABASE_URL")):
         if os.environ.get(env):
             dbs[alias] = dj_database_url.parse(os.environ[env])

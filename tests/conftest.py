@@ -71,3 +71,36 @@ def ids(n: int, *, county: str = "440106", year: int = 1960) -> list[str]:
     return [
         make_id(county, dt.date(year + i % 40, 1 + i % 12, 1 + i % 28), 100 + i) for i in range(n)
     ]
+
+
+@pytest.fixture(scope="session")
+def pg_roles(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """Owner, app and batch roles on the PostgreSQL test database (ADR 005); skips on SQLite."""
+    import re
+
+    from django.db import connection
+
+    from minzheng.accounts.dbroles import Roles, roles_create
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row-level security is PostgreSQL's; the embedded SQLite has none")
+    stem = re.sub(r"[^a-z0-9_]", "_", connection.settings_dict["NAME"].lower())[:40]
+    roles = Roles(owner=f"{stem}_owner", app=f"{stem}_app", batch=f"{stem}_batch")
+    with django_db_blocker.unblock(), connection.cursor() as cur:
+        roles_create(cur, roles)
+    yield roles
+    with django_db_blocker.unblock(), connection.cursor() as cur:
+        for role in (roles.owner, roles.app, roles.batch):  # roles outlive the test database
+            cur.execute(f'REASSIGN OWNED BY "{role}" TO CURRENT_USER')
+            cur.execute(f'DROP OWNED BY "{role}"')
+            cur.execute(f'DROP ROLE "{role}"')
+
+
+@pytest.fixture
+def app_role(pg_roles, db):  # type: ignore[no-untyped-def]
+    """The rest of the test runs as the app role (undone with the test's transaction)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(f'SET LOCAL ROLE "{pg_roles.app}"')
+    return pg_roles.app

@@ -14,6 +14,7 @@ from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import authenticate, user_login_failed
 from django.contrib.auth.models import update_last_login
+from django.db import transaction
 from django_otp import match_token
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -102,6 +103,17 @@ class TokenView(APIView):
     permission_classes = [AllowAny]
     parser_classes = [JSONParser]
     throttle_classes = [TokenThrottle]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        db = transaction.get_connection()
+        atomic = db.settings_dict.get("ATOMIC_REQUESTS") and db.in_atomic_block
+        if atomic and isinstance(exc, BadCredentials | BadOtp | LockedOut):
+            # The request is one transaction (ADR 005) and DRF rolls it back on an error;
+            # django-axes' record of this failure must stay, or the lockout never comes.
+            # A refused sign-in writes nothing else.
+            transaction.set_rollback(False)
+        return response
 
     @extend_schema(
         operation_id="auth_token",

@@ -1,4 +1,4 @@
-"""Request context for the audit trail, and the two-factor requirement."""
+"""Request context for the audit trail and row-level security, and the two-factor requirement."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from minzheng.accounts import rls
 from minzheng.accounts.context import RequestContext, current
 from minzheng.accounts.roles import TWO_FACTOR_ROLES
 
@@ -25,7 +26,8 @@ def client_ip(request: HttpRequest) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Makes the client IP and channel (web or api) known to :func:`audit_record`."""
+    """Makes the client IP and channel (web or api) known to :func:`audit_record`, and
+    on PostgreSQL runs the request in the user's row-level security scope (ADR 005)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -34,7 +36,8 @@ class RequestContextMiddleware:
         source = "api" if request.path.startswith("/api/") else "web"
         token = current.set(RequestContext(ip=client_ip(request), source=source))
         try:
-            return self.get_response(request)
+            with rls.acting_for(request):
+                return self.get_response(request)
         finally:
             current.reset(token)
 

@@ -30,6 +30,7 @@ class Scope:
 
 
 NOTHING = Scope(nothing=True)
+EVERYTHING = Scope(everything=True)
 
 
 def scope_of(actor: object) -> Scope:

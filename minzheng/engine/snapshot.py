@@ -88,12 +88,14 @@ def snapshot_take(
     if via == "auto":
         via = "adbc" if _adbc_possible(connection) else "connection"
     if via == "adbc":
+        settings, scope = _adbc_role(connection)
         return snapshot_adbc(
             on=on,
             vendor=vendor,
-            settings=connection.settings_dict,
+            settings=settings,
             households=households,
             tables=tables,
+            scope=scope,
         )
     queries = {n: _query(n, on, households) for n in tables}
     start = time.perf_counter()
@@ -110,14 +112,31 @@ def snapshot_adbc(
     settings: dict[str, Any],
     households: Sequence[int] | None = None,
     tables: Iterable[str] = TABLES,
+    scope: str | None = None,
 ) -> Snapshot:
-    """Read a database by its Django-style settings (NAME, USER, HOST …) over ADBC."""
+    """Read a database by its Django-style settings (NAME, USER, HOST …) over ADBC.
+
+    ``scope`` is the row-level security scope to read in (``minzheng.scope``, ADR 005);
+    ``None`` keeps the role's own (the batch role's is everything).
+    """
     queries = {n: _query(n, on, households) for n in tables}
     start = time.perf_counter()
-    out, timings = _AdbcReader(vendor, settings).read(queries)
+    out, timings = _AdbcReader(vendor, settings, scope).read(queries)
     snap = Snapshot(on, out, f"{vendor}/adbc", time.perf_counter() - start, timings)
     _check_unique(snap)
     return snap
+
+
+def _adbc_role(connection: Any) -> tuple[dict[str, Any], str | None]:
+    """Whom ADBC connects as: the batch role when ``BATCH_DATABASE_URL`` is set (it reads
+    everything), else the connection's own role in the acting scope (ADR 005)."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    from minzheng.accounts import rls
+
+    if connection.alias == DEFAULT_DB_ALIAS and "batch" in connections:
+        return connections["batch"].settings_dict, None
+    return connection.settings_dict, rls.current_value()
 
 
 def _adbc_possible(connection: Any) -> bool:
@@ -239,11 +258,14 @@ class _ConnectionReader:
     def read(self, queries: dict[str, str]) -> tuple[dict[str, pa.Table], dict[str, float]]:
         from django.db import transaction
 
+        from minzheng.accounts import rls
+
         conn = self.connection
         with transaction.atomic(using=conn.alias):
             if conn.vendor == "postgresql" and not _nested(conn):
                 with conn.cursor() as cur:
                     cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            rls.ensure_applied(conn.alias)  # before the raw COPY statements
             return _timed_reads(queries, self._one)
 
     def _one(self, name: str, sql: str) -> pa.Table:
@@ -322,15 +344,25 @@ def _plain(value: Any) -> Any:
 class _AdbcReader:
     """A separate ADBC connection: COPY-binary on PostgreSQL, the C driver on SQLite."""
 
-    def __init__(self, vendor: str, settings: dict[str, Any]) -> None:
-        self.vendor, self.settings = vendor, settings
+    def __init__(self, vendor: str, settings: dict[str, Any], scope: str | None = None) -> None:
+        self.vendor, self.settings, self.scope = vendor, settings, scope
 
     def read(self, queries: dict[str, str]) -> tuple[dict[str, pa.Table], dict[str, float]]:
+        from minzheng.accounts import rls
+
         conn = self._connect()
         try:
             cur = conn.cursor()
             if self.vendor == "postgresql":
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                if self.scope is not None:
+                    cur.execute(rls.set_config_sql(self.scope))
+                cur.execute(rls.BLIND_SQL)
+                if cur.fetchone()[0]:
+                    raise EngineError(
+                        "snapshot: row-level security would hide every row; set "
+                        "BATCH_DATABASE_URL or read inside rls.acting(…) (ADR 005)"
+                    )
             else:
                 cur.execute("BEGIN")  # one read transaction: every table from the same state
             return _timed_reads(queries, lambda name, sql: self._one(cur, name, sql))

@@ -10,6 +10,7 @@ from django.utils.module_loading import import_string
 from django_tasks.base import TaskContext, TaskResultStatus
 from django_tasks.utils import get_exception_traceback, get_module_path, normalize_json
 
+from minzheng.accounts.rls import acting_as
 from minzheng.jobs.models import Job
 
 current_job: ContextVar[str | None] = ContextVar("minzheng_job", default=None)
@@ -57,13 +58,14 @@ def run_job(job_id: str, worker_id: str = "worker") -> str:
     token = current_job.set(job_id)
     try:
         task = import_string(job.task_path)
-        if task.takes_context:
-            from minzheng.jobs.backend import HueyBackend
+        with acting_as(job.actor):  # row-level security: the job sees what its actor sees
+            if task.takes_context:
+                from minzheng.jobs.backend import HueyBackend
 
-            result = HueyBackend.result_of(Job.objects.get(pk=job_id), task)
-            value = task.call(TaskContext(task_result=result), *job.args, **job.kwargs)
-        else:
-            value = task.call(*job.args, **job.kwargs)
+                result = HueyBackend.result_of(Job.objects.get(pk=job_id), task)
+                value = task.call(TaskContext(task_result=result), *job.args, **job.kwargs)
+            else:
+                value = task.call(*job.args, **job.kwargs)
     except JobCancelled:
         Job.objects.filter(pk=job_id).update(status="CANCELLED", finished_at=timezone.now())
         return "CANCELLED"

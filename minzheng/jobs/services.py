@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django_tasks.base import Task
 
 from minzheng.accounts.models import User
@@ -12,8 +13,9 @@ from minzheng.jobs.models import Job
 
 def job_submit(task: Task, *args: Any, actor: User | None, label: str, **kwargs: Any) -> Job:
     """Enqueue ``task`` through django-tasks and record who asked and what it is."""
-    result = task.enqueue(*args, **kwargs)
-    Job.objects.filter(pk=result.id).update(actor=actor, label=label[:200])
+    with transaction.atomic():  # the worker is handed the job on commit, actor included
+        result = task.enqueue(*args, **kwargs)
+        Job.objects.filter(pk=result.id).update(actor=actor, label=label[:200])
     return Job.objects.get(pk=result.id)
 
 

@@ -116,9 +116,18 @@ def check_clock() -> Check:
     return Check("clock", True, "时钟一致 / clocks agree")
 
 
+def check_row_security() -> Check:
+    """On PostgreSQL the app's role is bound by the row-level security policies (ADR 005)."""
+    from minzheng.accounts.rls import role_check
+
+    ok, message, fix = role_check()
+    return Check("rls", ok, message, fix)
+
+
 CHECKS: list[Callable[[], Check]] = [
     check_database,
     check_migrations,
+    check_row_security,
     check_static,
     check_disk,
     check_clock,
