@@ -192,3 +192,12 @@ def test_parameter_rows_are_checked(tmp_path, rulesets):
 def test_parse_ruleset_from_text_names_the_file():
     with pytest.raises(DefinitionErrors, match=r"^memo\.yaml:1: missing required key 'version'"):
         parse_ruleset("ruleset: x\n", "memo.yaml")
+
+
+def test_meta_is_carried_as_plain_data_and_must_be_a_mapping(tmp_path):
+    path = tmp_path / "meta.yaml"
+    text = rule("  ok: {when: members > 0}\n") + "meta:\n  deadline_days: 5\n  layers: [dibao]\n"
+    path.write_text(text, encoding="utf-8")
+    assert load_ruleset(path).meta == {"deadline_days": 5, "layers": ["dibao"]}
+    bad = rule("  ok: {when: members > 0}\n") + "meta: [1, 2]\n"
+    assert errors_of(bad, tmp_path) == [(bad.count("\n"), "meta: must be a mapping")]

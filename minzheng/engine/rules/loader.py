@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -48,6 +49,7 @@ TOP = (
     "outputs",
     "indicators",
     "examples",
+    "meta",
 )
 
 
@@ -173,6 +175,7 @@ class _Parser:
         rs.outputs = self.outputs(d)
         rs.indicators = self.section(d, "indicators", self.indicator)
         rs.examples = self.examples(d)
+        rs.meta = self.meta(d)
         self.clashes(rs)
         return rs
 
@@ -415,6 +418,16 @@ class _Parser:
             ind.by = list(by)
         ind.rollup = bool(value.get("rollup", True))
         return ind
+
+    def meta(self, d: LDict) -> dict[str, Any]:
+        """The ``meta:`` mapping, as plain data (its users check what is inside)."""
+        raw = d.get("meta")
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            self.err(d.loc("meta"), "meta: must be a mapping")
+            return {}
+        return json.loads(json.dumps(raw, default=str))
 
     def examples(self, d: LDict) -> list[Example]:
         v = d.get("examples")

@@ -160,6 +160,9 @@ class Ruleset:
     outputs: Outputs | None = None
     indicators: dict[str, Indicator] = field(default_factory=dict)
     examples: list[Example] = field(default_factory=list)
+    # Free-form settings of the application that runs the rule set (a warning rule's
+    # deadline and suggested action …); the engine carries them and checks nothing inside.
+    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
