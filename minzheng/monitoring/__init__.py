@@ -1,0 +1,1 @@
+"""Dynamic monitoring (低收入人口动态监测): department feeds, linkage, warnings."""
