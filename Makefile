@@ -12,7 +12,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 EXTRAS ?=
 
-.PHONY: demo test check lint fmt types install install-spark serve bench clean
+.PHONY: demo test check lint fmt types install install-spark serve bench bundle clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -60,6 +60,11 @@ check: lint types
 
 bench: install
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+# Air-gapped install bundle: dist/minzheng-<version>-cp311-<platform>.tar.gz (docs/operations.md).
+# BUNDLE_ARGS="--platform manylinux_2_28_aarch64" or "--spark"; check it with scripts/bundle_check.sh.
+bundle: install
+	$(BIN)/python scripts/bundle.py $(BUNDLE_ARGS)
 
 clean:
 	rm -rf $(VENV) .tools var
