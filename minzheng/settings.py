@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 
 import dj_database_url
 
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "minzheng.engine",
     "minzheng.workdays",
     "minzheng.assistance",
+    "minzheng.monitoring",
     "django_tasks",
     "minzheng.web",
 ]
@@ -148,7 +150,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = data_dir() / "static"
 # Front-end libraries installed from the npm registry by `make` (package-lock.json pins them).
-NODE_MODULES = PACKAGE_DIR.parent / "node_modules"
+# An installed package (the air-gapped bundle) names the directory in MINZHENG_NODE_MODULES.
+NODE_MODULES = Path(os.environ.get("MINZHENG_NODE_MODULES") or PACKAGE_DIR.parent / "node_modules")
 STATICFILES_DIRS = [
     (prefix, path)
     for prefix, path in [("vendor/htmx", NODE_MODULES / "htmx.org" / "dist")]

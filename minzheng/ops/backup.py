@@ -213,7 +213,14 @@ def _media_restore(path: Path) -> int:
     root.mkdir(parents=True, exist_ok=True)
     with tarfile.open(archive) as tar:
         members = tar.getmembers()
-        tar.extractall(root, filter="data")
+        if hasattr(tarfile, "data_filter"):  # Python ≥ 3.11.4 (Debian 12 ships 3.11.2)
+            tar.extractall(root, filter="data")
+        else:
+            for m in members:  # the same refusals as the "data" filter, by hand
+                target = (root / m.name).resolve()
+                if not (m.isfile() or m.isdir()) or not target.is_relative_to(root.resolve()):
+                    raise ValueError(f"unsafe member in the media archive: {m.name}")
+            tar.extractall(root)  # members checked above
     return len(members)
 
 
