@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from minzheng.accounts.models import User
 from minzheng.accounts.services import Audit, audit_record
@@ -62,9 +62,7 @@ def enrolment_recompute(
     if amount_fen == e.amount_fen:
         return None
     month = effective.replace(day=1)
-    paid = Payment.objects.filter(
-        enrolment=e, kind="regular", month__gte=month, status=PaymentStatus.PAID
-    ).count()
+    paid = _paid_months(e, month)
     change = EnrolmentChange.objects.create(
         enrolment=e,
         effective=month,
@@ -84,6 +82,38 @@ def enrolment_recompute(
            "effective": month.isoformat(), "adjustment_fen": change.adjustment_fen},
            f"保障金调整 {change.old_fen / 100:.2f}→{amount_fen / 100:.2f} 元（{reason}）")  # fmt: skip
     return change
+
+
+def _paid_months(e: Enrolment, month: dt.date) -> int:
+    return Payment.objects.filter(
+        enrolment=e, kind="regular", month__gte=month, status=PaymentStatus.PAID
+    ).count()
+
+
+@dataclass(frozen=True)
+class RecomputePreview:
+    """What :func:`enrolment_recompute` would do: the amounts, the months already paid from
+    the effective month, and the back-pay (+) or recovery (−) they leave."""
+
+    old_fen: int
+    new_fen: int
+    effective: dt.date
+    paid_months: int
+
+    @property
+    def adjustment_fen(self) -> int:
+        return (self.new_fen - self.old_fen) * self.paid_months
+
+
+def recompute_preview(
+    *, enrolment: Enrolment, amount_fen: int, effective: dt.date
+) -> RecomputePreview:
+    """The effect of a new amount from ``effective``, changing nothing (shown before confirming)."""
+    _open(enrolment)
+    if amount_fen < 0:
+        raise EnrolmentError("amount", "金额不能为负数", "the amount cannot be negative")
+    month = effective.replace(day=1)
+    return RecomputePreview(enrolment.amount_fen, amount_fen, month, _paid_months(enrolment, month))
 
 
 def outstanding(enrolment: Enrolment) -> int:
@@ -161,15 +191,20 @@ def enrolments_expire(today: dt.date) -> int:
     return n
 
 
-def reviews_due(actor: User, today: dt.date) -> list[Enrolment]:
-    """Open enrolments in the actor's jurisdiction whose review date has come."""
-    return list(
+def reviews_due_query(actor: User, today: dt.date) -> QuerySet[Enrolment]:
+    """:func:`reviews_due` as a query (for a paginated list)."""
+    return (
         Enrolment.objects.visible_to(actor)
         .exclude(state=EnrolmentState.TERMINATED)
         .filter(next_review__lte=today)
         .select_related("household", "payee")
-        .order_by("next_review")
+        .order_by("next_review", "pk")
     )
+
+
+def reviews_due(actor: User, today: dt.date) -> list[Enrolment]:
+    """Open enrolments in the actor's jurisdiction whose review date has come."""
+    return list(reviews_due_query(actor, today))
 
 
 def review_done(*, actor: User | None, enrolment: Enrolment, on: dt.date) -> Enrolment:

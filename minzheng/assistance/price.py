@@ -9,6 +9,7 @@ regional minimum. It has its own roster (programme "price"), idempotent like the
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
@@ -106,8 +107,13 @@ class IndexImport:
     errors: list[dict[str, Any]] | None = None
 
 
-def price_index_import(path: Path, *, source: str = "") -> IndexImport:
-    """区划, 月份 (YYYY-MM), CPI同比 (%), 食品CPI同比 (%) — e.g. ``44, 2024-03, 3.6, 6.2``."""
+def price_index_import(
+    path: Path, *, source: str = "", allowed: Callable[[str], bool] | None = None
+) -> IndexImport:
+    """区划, 月份 (YYYY-MM), CPI同比 (%), 食品CPI同比 (%) — e.g. ``44, 2024-03, 3.6, 6.2``.
+
+    Each bad row is reported with its row, column and reason; ``allowed`` (a division
+    prefix → may this importer write it) refuses rows outside the importer's region."""
     out = IndexImport(errors=[])
     try:
         sheet = next(iter(sheets(Path(path))))
@@ -116,9 +122,8 @@ def price_index_import(path: Path, *, source: str = "") -> IndexImport:
             "unreadable", getattr(exc, "message", "文件为空"), "cannot read"
         ) from None
     heads = [str(h or "").strip() for h in sheet.headers]
-    need = {"区划": "division", "月份": "month", "CPI同比": "cpi", "食品CPI同比": "food"}
     idx = {}
-    for zh, en in need.items():
+    for zh, en in INDEX_COLUMNS.items():
         if zh in heads:
             idx[en] = heads.index(zh)
         elif en in heads:
@@ -130,17 +135,13 @@ def price_index_import(path: Path, *, source: str = "") -> IndexImport:
             continue
         out.rows += 1
         try:
-            prefix = str(cells[idx["division"]] or "").strip()
-            if prefix in ("全国", "0"):
-                prefix = ""
-            if (prefix and not prefix.isdigit()) or len(prefix) not in (0, 2, 4, 6):
-                raise BilingualError("division", "区划须为 2、4、6 位代码或“全国”", "bad division")
-            month = dt.date.fromisoformat(str(cells[idx["month"]]).strip()[:7] + "-01")
-            cpi = int(Decimal(str(cells[idx["cpi"]])) * 10)
-            food = int(Decimal(str(cells[idx["food"]])) * 10)
-        except (BilingualError, ValueError, InvalidOperation, TypeError) as err:
-            message = err.message if isinstance(err, BilingualError) else "格式错误"
-            out.errors.append({"row": row_no, "message": message})  # type: ignore[union-attr]
+            prefix, month, cpi, food = _index_row(cells, idx)
+            if allowed is not None and not allowed(prefix):
+                raise _IndexCellError("division", "无权导入该区划的价格指数",
+                                      "not allowed to import indices for this division")  # fmt: skip
+        except _IndexCellError as err:
+            out.errors.append({"row": row_no, "column": INDEX_TITLES[err.column],  # type: ignore[union-attr]
+                               "message": err.message, "message_en": err.message_en})  # fmt: skip
             continue
         PriceIndex.objects.update_or_create(
             division_prefix=prefix, month=month,
@@ -148,3 +149,42 @@ def price_index_import(path: Path, *, source: str = "") -> IndexImport:
         )  # fmt: skip
         out.saved += 1
     return out
+
+
+INDEX_COLUMNS = {"区划": "division", "月份": "month", "CPI同比": "cpi", "食品CPI同比": "food"}
+INDEX_TITLES = {en: zh for zh, en in INDEX_COLUMNS.items()}
+
+
+class _IndexCellError(BilingualError):
+    def __init__(self, column: str, message: str, message_en: str) -> None:
+        super().__init__("bad_cell", message, message_en)
+        self.column = column
+
+
+def _index_row(cells: list[Any], idx: dict[str, int]) -> tuple[str, dt.date, int, int]:
+    """(prefix, month, CPI ‰, food CPI ‰) of one row, or the cell that is wrong."""
+
+    def cell(key: str) -> Any:
+        return cells[idx[key]] if idx[key] < len(cells) else None
+
+    prefix = str(cell("division") or "").strip()
+    if prefix in ("全国", "0"):
+        prefix = ""
+    if (prefix and not prefix.isdigit()) or len(prefix) not in (0, 2, 4, 6):
+        raise _IndexCellError("division", "区划须为 2、4、6 位代码或“全国”",
+                              "the division must be a code of 2, 4 or 6 digits, or 全国")  # fmt: skip
+    try:
+        month = dt.date.fromisoformat(str(cell("month")).strip()[:7] + "-01")
+    except ValueError:
+        raise _IndexCellError(
+            "month", "月份格式须为 YYYY-MM", "the month must be YYYY-MM"
+        ) from None
+    values = []
+    for key in ("cpi", "food"):
+        try:
+            values.append(int(Decimal(str(cell(key)).strip()) * 10))
+        except (InvalidOperation, ValueError):
+            raise _IndexCellError(
+                key, "须为百分数，如 3.6", "must be a percentage such as 3.6"
+            ) from None
+    return prefix, month, values[0], values[1]

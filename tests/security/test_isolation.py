@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -44,6 +46,10 @@ NO_PERSONAL_DATA = {
     "registry:import_template": "a blank template",
     "registry:household_create": "a blank form; a foreign division is refused (tests/web)",
     "assistance:simulate": "aggregates inside the user's own jurisdiction; only the user's own jobs",
+    "assistance:parameters": "rule parameters (standards, thresholds): no personal data",
+    "assistance:parameters_export": "the parameters in force as .xlsx: no personal data",
+    "assistance:parameters_template": "a blank template",
+    "assistance:parameters_import": "the user's own upload of parameters (refused outside it)",
 }
 # The other side's case and roster, set by run_probes for each probing pair.
 FOREIGN: dict[str, Any] = {}
@@ -171,9 +177,45 @@ def calls(route: str, target: Any, person: Any, kind: str) -> list[tuple[str, di
         return [("get", uid, {}), ("post", uid, {"programme": "dibao"})]
     if route in ("assistance:roster", "assistance:roster_download"):
         return [("get", {"pk": FOREIGN["roster"].pk}, {})]
+    if route == "assistance:roster_bank":
+        return [("post", {"pk": FOREIGN["roster"].pk}, {})]
+    if route == "assistance:attachment":
+        return [("get", {"uid": FOREIGN["case"].uid, "pk": FOREIGN["attachment"].pk}, {})]
+    if route in ASSISTANCE_LISTS:
+        return ASSISTANCE_LISTS[route](target, person)
+    enrolment = {"uid": FOREIGN["enrolment"].uid}
+    if route == "assistance:enrolment":
+        return [("get", enrolment, {})]
+    if route == "assistance:enrolment_step":
+        return [
+            ("post", {**enrolment, "step": "preview"},
+             {"amount": "1", "effective": "2024-10", "reason": "探测"}),
+            ("post", {**enrolment, "step": "suspend"}, {"reason": "探测"}),
+            ("post", {**enrolment, "step": "review"}, {}),
+        ]  # fmt: skip
     if route == "jobs:cancel":
         return [("post", {"pk": "job-of-county2"}, {})]
     return []
+
+
+# Assistance lists and forms without URL kwargs: what the prober asks of each.
+ASSISTANCE_LISTS: dict[str, Callable[[Any, Any], list[tuple[str, dict, dict]]]] = {
+    "assistance:enrolments": lambda hh, p: [
+        ("get", {}, {}), ("get", {}, {"q": p.name}), ("get", {}, {"q": p.id_number}),
+        ("get", {}, {"q": hh.ref}), ("get", {}, {"programme": "dibao", "state": "active"}),
+    ],
+    "assistance:enrolments_export": lambda hh, p: [("get", {}, {}), ("get", {}, {"q": hh.ref})],
+    "assistance:reviews": lambda hh, p: [("get", {}, {}), ("get", {}, {"ahead": "30"})],
+    "assistance:raise": lambda hh, p: [
+        ("get", {}, {}),
+        ("post", {}, {"programme": "dibao", "effective": "2024-10-01", "action": "preview"}),
+    ],
+    "assistance:prices": lambda hh, p: [
+        ("get", {}, {}),
+        ("post", {}, {"action": "roster", "county": hh.hukou_division.parent.pk,
+                      "month": "2024-10"}),
+    ],
+}  # fmt: skip
 
 
 def _foreign_case(world: World, who: str, hh: Any) -> Any:
@@ -190,14 +232,30 @@ def _foreign_roster(world: World, hh: Any, payee: Any) -> Any:
     from minzheng.assistance.payments import roster_generate
 
     county = hh.hukou_division.parent
-    Enrolment.objects.create(programme="dibao", household=hh, payee=payee, division=county,
-                             amount_fen=50000, valid_from=dt.date(2024, 1, 1))  # fmt: skip
+    FOREIGN["enrolment"] = Enrolment.objects.create(
+        programme="dibao", household=hh, payee=payee, division=county, amount_fen=50000,
+        valid_from=dt.date(2024, 1, 1), next_review=dt.date(2024, 6, 1),  # a review is due
+        bank_account="6222000011112222333",
+    )  # fmt: skip
     return roster_generate(actor=None, county=county, programme="dibao",
                            month=dt.date(2024, 10, 1)).roster  # fmt: skip
 
 
+def _foreign_attachment(world: World, who: str, case: Any) -> Any:
+    from minzheng.assistance.cases import case_attach
+
+    return case_attach(actor=world.users[who], case=case, kind="application",
+                       name=f"{case.household.ref}-申请书.pdf", content=b"%PDF-1.4")  # fmt: skip
+
+
 def run_probes(world: World, client: Any) -> Probe:
-    """county1 → county 2's household; town1 → sibling township's household."""
+    """county1 → county 2's household; town1 → sibling township's household (case
+    attachments stored in a temporary directory for the run)."""
+    with override_settings(MEDIA_ROOT=tempfile.mkdtemp(prefix="mz-isolation-")):
+        return _run_probes(world, client)
+
+
+def _run_probes(world: World, client: Any) -> Probe:
     Job.objects.get_or_create(
         id="job-of-county2",
         defaults={"task_path": "x", "actor": world.users["county2"], "label": "乙一.csv"},
@@ -214,10 +272,14 @@ def run_probes(world: World, client: Any) -> Probe:
             "town1": _foreign_case(world, "town2", t2_hh),
         }
         FOREIGN["roster"] = _foreign_roster(world, y_hh, y_people[0])
+        papers = {
+            "county1": _foreign_attachment(world, "county2", cases["county1"]),
+            "town1": _foreign_attachment(world, "town2", cases["town1"]),
+        }
     result = Probe(secrets=[])
     routes = list(walk())
     for who, hh, people in pairs:
-        FOREIGN["case"] = cases[who]
+        FOREIGN["case"], FOREIGN["attachment"] = cases[who], papers[who]
         result.secrets = [*secrets_of(hh, people), "乙一.csv", cases[who].ref]
         user = world.users[who]
         for route, regex in routes:
@@ -264,6 +326,18 @@ def positive_controls(world: World, client: Any) -> int:
         )
         assert resp.status_code == 200 and str(person.uid) in body_text(resp), (who, "api search")
         n += 2
+    # The y1 household's own county sees its enrolment, its review and its roster lines.
+    login(client, world.users["county2"])
+    payee = world.persons["y1"][0]
+    for url in (
+        reverse("assistance:enrolment", kwargs={"uid": FOREIGN["enrolment"].uid}),
+        reverse("assistance:enrolments") + f"?q={payee.name}",
+        reverse("assistance:reviews"),
+        reverse("assistance:roster", kwargs={"pk": FOREIGN["roster"].pk}),
+    ):
+        resp = client.get(url)
+        assert resp.status_code == 200 and payee.name in body_text(resp), ("county2", url)
+        n += 1
     return n
 
 
