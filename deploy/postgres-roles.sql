@@ -56,7 +56,7 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "public" TO "minzheng_app";
 DO $$
 DECLARE t text;
 BEGIN
-  FOREACH t IN ARRAY ARRAY['divisions_division', 'registry_household', 'registry_person', 'registry_membership', 'registry_location', 'registry_condition', 'registry_income', 'registry_asset', 'assistance_case', 'assistance_caseevent', 'assistance_attachment', 'assistance_homevisit', 'assistance_objection', 'assistance_enrolment', 'assistance_enrolmentchange', 'assistance_payment'] LOOP
+  FOREACH t IN ARRAY ARRAY['divisions_division', 'registry_household', 'registry_person', 'registry_membership', 'registry_location', 'registry_condition', 'registry_income', 'registry_asset', 'assistance_case', 'assistance_caseevent', 'assistance_attachment', 'assistance_homevisit', 'assistance_objection', 'assistance_enrolment', 'assistance_enrolmentchange', 'assistance_payment', 'monitoring_feedrecord', 'monitoring_clericalpair', 'monitoring_layermembership', 'monitoring_alert', 'monitoring_alertevent', 'monitoring_discovery'] LOOP
     IF to_regclass(format('%I.%I', 'public', t)) IS NOT NULL THEN
       EXECUTE format('GRANT SELECT ON %I.%I TO %I', 'public', t, 'minzheng_batch');
     END IF;

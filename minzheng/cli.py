@@ -221,6 +221,12 @@ def template_registry(out: Path) -> None:
 )
 @click.option("--load", is_flag=True, help="Load the population into the configured database.")
 @click.option("--as-of", default="2024-06-30", show_default=True)
+@click.option(
+    "--feeds",
+    "with_feeds",
+    is_flag=True,
+    help="Also write department feeds (OUT/feeds/*.csv), layers.csv and truth.json.",
+)
 def synth(
     persons: int,
     province: str,
@@ -231,12 +237,17 @@ def synth(
     import_csv: Path | None,
     load: bool,
     as_of: str,
+    with_feeds: bool,
 ) -> None:
     """Generate a synthetic population (never real people), deterministic by seed.
+
+    With --feeds, also department feeds with noise and the ground truth of links and
+    warnings (see minzheng.synth.feeds); --load then imports the feeds too.
 
     \b
     Example:
       minzheng synth --persons 50000 --province 44 --counties 440106,440104 --seed 1 --out var/synth --load
+      minzheng synth --persons 2000 --counties 440106 --seed 7 --feeds --out tests/fixtures/monitoring_small
     """
     from minzheng.synth import generate, write, write_import_csv
 
@@ -251,6 +262,13 @@ def synth(
     if import_csv:
         write_import_csv(pop, import_csv)
     result: dict[str, Any] = {"files": {k: str(v) for k, v in files.items()}}
+    feed_files: dict[str, Path] = {}
+    if with_feeds:
+        from minzheng.synth.feeds import kinds, make_feeds, write_feeds
+
+        written = write_feeds(make_feeds(pop), out)
+        feed_files = {k: written[k] for k in kinds()}
+        result["files"].update({f"feed_{k}": str(v) for k, v in written.items()})
     if load:
         setup_django()
         from minzheng.accounts.rls import EVERYTHING, acting
@@ -258,6 +276,21 @@ def synth(
 
         with acting(EVERYTHING):
             result["loaded"] = vars(population_load(directory=out, on=pop.as_of))
+            if feed_files:
+                from minzheng.monitoring.feeds.importing import feed_import
+
+                result["feeds_loaded"] = {
+                    kind: feed_import(kind=kind, path=path, actor=None, progress=None).as_dict(
+                        limit=0
+                    )
+                    for kind, path in feed_files.items()
+                }
+                from minzheng.monitoring.layers import layers_load_csv
+
+                # The generator's layers (no enrolments exist for a synthetic population).
+                result["layers_loaded"] = layers_load_csv(
+                    out / "layers.csv", valid_from=pop.as_of.replace(year=pop.as_of.year - 1)
+                )
     click.echo(json.dumps(result, ensure_ascii=False))
 
 
@@ -590,6 +623,10 @@ def _register() -> None:
     main.add_command(simulate)
     main.add_command(roster)
     main.add_command(price_index_cmd)
+
+    from minzheng.monitoring.cli import register as register_monitoring
+
+    register_monitoring(main, import_)
 
 
 _register()

@@ -17,6 +17,7 @@ urlpatterns = [
     path("registry/", include("minzheng.registry.urls")),
     path("jobs/", include("minzheng.jobs.urls")),
     path("assistance/", include("minzheng.assistance.urls")),
+    path("monitoring/", include("minzheng.monitoring.urls")),
     path("api/v1/", include("minzheng.api.urls")),
     # Documents, not data: no request transaction (ATOMIC_REQUESTS on PostgreSQL).
     path(

@@ -73,6 +73,15 @@ PROTECTED: dict[str, Path] = {
     "assistance_enrolment": divisions("division_id"),
     "assistance_enrolmentchange": through("enrolment_id", "assistance_enrolment"),
     "assistance_payment": through("enrolment_id", "assistance_enrolment"),
+    # Monitoring: a department's record is seen where its row's division lies (a code that
+    # resolves to no division leaves it to national scope); pairs go with their record,
+    # layers with their person.
+    "monitoring_feedrecord": divisions("division_id"),
+    "monitoring_clericalpair": through("feed_record_id", "monitoring_feedrecord"),
+    "monitoring_layermembership": through("person_id", "registry_person"),
+    "monitoring_alert": divisions("division_id"),
+    "monitoring_alertevent": through("alert_id", "monitoring_alert"),
+    "monitoring_discovery": divisions("division_id"),
 }
 
 

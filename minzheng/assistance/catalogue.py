@@ -66,6 +66,7 @@ GROUPS = {
     "temporary": ("临时救助", "Temporary assistance"),
     "workflow": ("办理时限与复核", "Deadlines and reviews"),
     "price": ("价格临时补贴", "Price-linkage subsidy"),
+    "monitoring": ("动态监测预警", "Monitoring warnings"),
 }
 
 _INCOME_KINDS = {
@@ -164,6 +165,12 @@ SPECS: dict[str, Spec] = {
         Spec("food_cpi_threshold_permille", "食品 CPI 同比涨幅启动条件", "Food CPI trigger",
              "permille", 60, "price", "N"),
         Spec("price_min_fen", "价格临时补贴最低金额", "Price subsidy minimum", "fen", 0, "price"),
+        # DOMAIN §3: no national thresholds are published; each region sets its own.
+        Spec("medical_floor_fen", "大额医疗支出预警金额（近12个月自付）", "Large medical cost "
+             "warning floor (12-month out-of-pocket)", "fen_once", 2_000_000, "monitoring", "L",
+             synthetic=True),
+        Spec("medical_share_pct", "医疗自付占家庭年收入比例", "Medical cost share of annual "
+             "household income", "pct", 50, "monitoring", "L", synthetic=True),
     ]
 }  # fmt: skip
 
@@ -267,7 +274,7 @@ def check_prefix(prefix: str) -> str:
     p = (prefix or "").strip()
     if p in ("全国", "0", "00"):
         p = ""
-    if (p and not p.isdigit()) or len(p) not in PREFIX_LENGTHS:
+    if (p and not (p.isascii() and p.isdigit())) or len(p) not in PREFIX_LENGTHS:
         raise ParameterError(
             "bad_division",
             f"区划 {prefix!r} 须为 2、4、6、9 或 12 位代码（留空表示全国）",

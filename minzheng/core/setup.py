@@ -101,7 +101,29 @@ def demo_setup(*, persons: int, counties: list[str]) -> Iterator[str]:
         write(pop, out)
         counts = population_load(directory=out, on=DEMO_AS_OF)
         yield f"合成人口 synthetic population: {counts.persons} persons, {counts.households} households"
+        yield from demo_monitoring(pop, out)
     else:
         yield f"已有人员 existing persons: {Person.objects.count()}"
     yield f"演示账号 demo accounts (password: {demo_password()}):"
     yield from demo_accounts()
+
+
+def demo_monitoring(pop: object, out: object) -> Iterator[str]:
+    """Department feeds of the synthetic population, its layers, and one monitoring pass on
+    the demo date, so the warning inbox has something in it."""
+    from pathlib import Path
+
+    from minzheng.accounts.rls import EVERYTHING, acting
+    from minzheng.monitoring.feeds.importing import feed_import
+    from minzheng.monitoring.layers import layers_load_csv
+    from minzheng.monitoring.passes import monitor_run
+    from minzheng.synth.feeds import kinds, make_feeds, write_feeds
+
+    directory = Path(str(out))
+    written = write_feeds(make_feeds(pop), directory)  # type: ignore[arg-type]
+    with acting(EVERYTHING):
+        rows = sum(feed_import(kind=k, path=written[k], actor=None).created for k in kinds())
+        layers_load_csv(directory / "layers.csv", valid_from=DEMO_AS_OF.replace(year=2023))
+        summary = monitor_run(as_of=DEMO_AS_OF)
+    yield f"部门数据 department feeds: {rows} records"
+    yield f"监测预警 monitoring pass: {summary.new} warnings, {summary.discoveries} discoveries"

@@ -195,7 +195,37 @@ def calls(route: str, target: Any, person: Any, kind: str) -> list[tuple[str, di
         ]  # fmt: skip
     if route == "jobs:cancel":
         return [("post", {"pk": "job-of-county2"}, {})]
+    if route in MONITORING:
+        return MONITORING[route](target, FOREIGN["alert"])
     return []
+
+
+# Warning pages: the other area's warning must be neither listed, shown nor worked on.
+MONITORING: dict[str, Callable[[Any, Any], list[tuple[str, dict, dict]]]] = {
+    "monitoring:inbox": lambda hh, a: [("get", {}, {}), ("get", {}, {"q": hh.ref}),
+                                       ("get", {}, {"status": "all", "severity": "red"})],
+    "monitoring:dashboard": lambda hh, a: [("get", {}, {})],
+    "monitoring:download": lambda hh, a: [("get", {}, {})],
+    "monitoring:bulk": lambda hh, a: [("post", {}, {"uid": str(a.uid), "reason": "探测"})],
+    "monitoring:alert": lambda hh, a: [("get", {"uid": a.uid}, {})],
+    "monitoring:alert_step": lambda hh, a: [
+        ("post", {"uid": a.uid, "step": "verify"}, {"visit_result": "探测"})
+    ],
+}  # fmt: skip
+
+
+def _foreign_alert(hh: Any) -> Any:
+    """A red warning of ``hh``'s township (the pass would have raised it)."""
+    import datetime as dt
+
+    from minzheng.monitoring.alerts import Alert
+
+    township = hh.residence_division or hh.hukou_division
+    return Alert.objects.create(
+        rule="house_destroyed", rule_version="1", rule_sha256="0" * 64, severity="red",
+        subject="household", subject_id=hh.pk, household=hh, division=township,
+        raised_on=dt.date(2024, 6, 28), due_on=dt.date(2024, 7, 3), amount_fen=100,
+    )  # fmt: skip
 
 
 # Assistance lists and forms without URL kwargs: what the prober asks of each.
@@ -276,10 +306,12 @@ def _run_probes(world: World, client: Any) -> Probe:
             "county1": _foreign_attachment(world, "county2", cases["county1"]),
             "town1": _foreign_attachment(world, "town2", cases["town1"]),
         }
+        alerts = {"county1": _foreign_alert(y_hh), "town1": _foreign_alert(t2_hh)}
     result = Probe(secrets=[])
     routes = list(walk())
     for who, hh, people in pairs:
         FOREIGN["case"], FOREIGN["attachment"] = cases[who], papers[who]
+        FOREIGN["alert"] = alerts[who]
         result.secrets = [*secrets_of(hh, people), "乙一.csv", cases[who].ref]
         user = world.users[who]
         for route, regex in routes:
@@ -300,6 +332,13 @@ def _run_probes(world: World, client: Any) -> Probe:
                     result.leaks.append(
                         f"{route} as {who}: status {resp.status_code}, expected 404"
                     )
+    from minzheng.monitoring.alerts import Alert
+
+    with rls.acting(EVERYTHING):
+        touched = Alert.objects.filter(pk__in=[a.pk for a in alerts.values()]).exclude(
+            status="open"
+        )
+        result.leaks += [f"another area's warning was worked on: {a}" for a in touched]
     return result
 
 

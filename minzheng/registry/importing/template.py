@@ -9,7 +9,8 @@ from minzheng.registry.importing.columns import REGISTRY_COLUMNS, Column
 TEMPLATE_ROWS = 2000  # rows pre-formatted as text / given dropdowns
 
 
-def _data_sheet(ws: object, columns: tuple[Column, ...]) -> None:
+def data_sheet(ws: object, columns: tuple[Column, ...]) -> None:
+    """Header row, text-formatted code columns and dropdowns (shared with the feed templates)."""
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -67,7 +68,7 @@ def write_template(path: Path, columns: tuple[Column, ...] = REGISTRY_COLUMNS) -
     from openpyxl import Workbook
 
     wb = Workbook()
-    _data_sheet(wb.active, columns)
+    data_sheet(wb.active, columns)
     _help_sheet(wb.create_sheet("填表说明"), columns)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
