@@ -458,6 +458,9 @@ def worker(workers: int, parent_pid: int) -> None:
     run_job_task()  # register the task before consuming
     if parent_pid:
         _exit_with_parent(parent_pid)
+    from minzheng.jobs.schedule import register
+
+    register(huey_app())  # the nightly pass, the deadlines round, the month-end snapshot
     Consumer(huey_app(), workers=workers, worker_type="thread", periodic=True).run()
 
 

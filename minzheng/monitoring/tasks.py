@@ -17,3 +17,17 @@ def import_feed_file(batch_id: int, kind: str, path: str, user_id: int) -> dict:
 
     batch = FeedBatch.objects.get(pk=batch_id)
     return {"status": batch.status, "rows": batch.rows, "rejected": batch.rejected}
+
+
+@task()
+def monitor_task(as_of: str | None = None, engine: str = "duckdb") -> dict:
+    """The monitoring pass (nightly by the schedule, or on demand); its summary is the result."""
+    import datetime as dt
+
+    from minzheng.jobs.runner import job_progress
+    from minzheng.monitoring.passes import monitor_run
+
+    day = dt.date.fromisoformat(as_of) if as_of else None
+    summary = monitor_run(as_of=day, engine=engine,
+                          progress=lambda d, t: job_progress(d, t, "监测 monitoring"))  # fmt: skip
+    return summary.as_dict()
