@@ -1,14 +1,19 @@
 from django.urls import path
 
-from minzheng.monitoring import views
+from minzheng.monitoring.views import alerts, feeds, linkage
 
 app_name = "monitoring"
 
 urlpatterns = [
-    path("", views.inbox, name="inbox"),
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("download/", views.alerts_download, name="download"),
-    path("bulk/", views.alerts_bulk, name="bulk"),
-    path("<uuid:uid>/", views.alert_detail, name="alert"),
-    path("<uuid:uid>/<str:step>/", views.alert_step, name="alert_step"),
+    path("", alerts.inbox, name="inbox"),
+    path("dashboard/", alerts.dashboard, name="dashboard"),
+    path("download/", alerts.alerts_download, name="download"),
+    path("bulk/", alerts.alerts_bulk, name="bulk"),
+    path("feeds/", feeds.feed_page, name="feeds"),
+    path("feeds/<int:pk>/", feeds.feed_batch, name="feed_batch"),
+    path("feeds/template/<str:name>/", feeds.feed_template, name="feed_template"),
+    path("clerical/", linkage.clerical_queue, name="clerical"),
+    path("clerical/<int:pk>/", linkage.clerical_step, name="clerical_step"),
+    path("<uuid:uid>/", alerts.alert_detail, name="alert"),
+    path("<uuid:uid>/<str:step>/", alerts.alert_step, name="alert_step"),
 ]

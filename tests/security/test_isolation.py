@@ -50,6 +50,7 @@ NO_PERSONAL_DATA = {
     "assistance:parameters_export": "the parameters in force as .xlsx: no personal data",
     "assistance:parameters_template": "a blank template",
     "assistance:parameters_import": "the user's own upload of parameters (refused outside it)",
+    "monitoring:feed_template": "a blank template of a feed kind",
 }
 # The other side's case and roster, set by run_probes for each probing pair.
 FOREIGN: dict[str, Any] = {}
@@ -211,7 +212,26 @@ MONITORING: dict[str, Callable[[Any, Any], list[tuple[str, dict, dict]]]] = {
     "monitoring:alert_step": lambda hh, a: [
         ("post", {"uid": a.uid, "step": "verify"}, {"visit_result": "探测"})
     ],
+    "monitoring:clerical": lambda hh, a: [("get", {}, {})],
+    "monitoring:clerical_step": lambda hh, a: [
+        ("post", {"pk": FOREIGN["pair"].pk}, {"same": "yes"})
+    ],
+    "monitoring:feeds": lambda hh, a: [("get", {}, {})],
+    "monitoring:feed_batch": lambda hh, a: [("get", {"pk": FOREIGN["pair"].feed_record.batch_id}, {})],
 }  # fmt: skip
+
+
+def _foreign_pair(hh: Any, person: Any) -> Any:
+    """A feed record of ``hh``'s area (imported by county 2) and its uncertain candidate."""
+    from minzheng.monitoring.models import ClericalPair, FeedBatch, FeedRecord
+
+    batch = FeedBatch.objects.create(kind="medical", file_name=f"{hh.ref}-医保.csv")
+    township = hh.residence_division or hh.hukou_division
+    rec = FeedRecord.objects.create(
+        kind="medical", source_key=f"{hh.ref}-1", batch=batch, name=person.name,
+        division_code=township.code, division=township, row_hash="x",
+    )  # fmt: skip
+    return ClericalPair.objects.create(feed_record=rec, person=person, match_probability=0.8)
 
 
 def _foreign_alert(hh: Any) -> Any:
@@ -307,11 +327,13 @@ def _run_probes(world: World, client: Any) -> Probe:
             "town1": _foreign_attachment(world, "town2", cases["town1"]),
         }
         alerts = {"county1": _foreign_alert(y_hh), "town1": _foreign_alert(t2_hh)}
+        pairs_of = {"county1": _foreign_pair(y_hh, y_people[0]),
+                    "town1": _foreign_pair(t2_hh, t2_people[0])}  # fmt: skip
     result = Probe(secrets=[])
     routes = list(walk())
     for who, hh, people in pairs:
         FOREIGN["case"], FOREIGN["attachment"] = cases[who], papers[who]
-        FOREIGN["alert"] = alerts[who]
+        FOREIGN["alert"], FOREIGN["pair"] = alerts[who], pairs_of[who]
         result.secrets = [*secrets_of(hh, people), "乙一.csv", cases[who].ref]
         user = world.users[who]
         for route, regex in routes:
@@ -339,6 +361,12 @@ def _run_probes(world: World, client: Any) -> Probe:
             status="open"
         )
         result.leaks += [f"another area's warning was worked on: {a}" for a in touched]
+        from minzheng.monitoring.models import ClericalPair
+
+        decided = ClericalPair.objects.filter(pk__in=[p.pk for p in pairs_of.values()]).exclude(
+            status="pending"
+        )
+        result.leaks += [f"another area's link was decided: {p.pk}" for p in decided]
     return result
 
 
