@@ -225,7 +225,15 @@ def _trained(linker: Linker, config: LinkConfig, labelled: int) -> Linker:
         max_pairs=training.u_max_pairs, seed=training.seed, min_count_per_level=None, num_chunks=1
     )
     if training.m_method == "em" or labelled < mdl.MIN_LABELLED_PAIRS:
-        mdl.m_by_em(linker, config)
+        from splink.internals.exceptions import EMTrainingException
+
+        try:
+            mdl.m_by_em(linker, config)
+        except EMTrainingException:
+            # Too few records to train on (a handful of new records, no labelled pairs):
+            # the comparisons keep their default m; the thresholds still send doubtful
+            # pairs to clerical review rather than linking them.
+            pass
     return linker
 
 

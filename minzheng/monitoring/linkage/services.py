@@ -49,13 +49,23 @@ def _table(rows: list[tuple[Any, ...]], names: list[str]) -> pa.Table:
                      for n, c in zip(names, columns, strict=True)})  # fmt: skip
 
 
-def feed_table(as_of: dt.date | None = None) -> pa.Table:
-    """Unlinked feed records (events up to ``as_of``) with the columns linkage maps."""
+def feed_table(as_of: dt.date | None = None, *, known: int = 0) -> tuple[pa.Table, set[int]]:
+    """Unlinked feed records (events up to ``as_of``) with the columns linkage maps, plus up
+    to ``known`` records already linked by ID number, whose ids are returned apart.
+
+    The nightly pass links only what came in since the last one — often too few records
+    with a valid ID to learn Splink's *m* from. The already-linked ones join exactly again
+    and serve as labelled pairs; their pairs are not written back.
+    """
     qs = FeedRecord.objects.filter(person__isnull=True, link_method=LinkMethod.NONE)
     if as_of is not None:
         qs = qs.exclude(event_date__gt=as_of)
     rows = list(qs.order_by("id").values_list(*_FEED_FIELDS))
-    return _table(rows, list(_FEED_FIELDS))
+    extra: list[tuple[Any, ...]] = []
+    if known and rows:
+        linked = FeedRecord.objects.filter(link_method=LinkMethod.EXACT, id_valid=True)
+        extra = list(linked.order_by("-id").values_list(*_FEED_FIELDS)[:known])
+    return _table(rows + extra, list(_FEED_FIELDS)), {r[0] for r in extra}
 
 
 def person_table() -> pa.Table:
@@ -80,11 +90,11 @@ def link_feed_records(
     from minzheng.monitoring.linkage.link import link_tables
 
     cfg = config if isinstance(config, LinkConfig) else load_config(config)
-    left = feed_table(as_of)
+    left, known = feed_table(as_of, known=cfg.training.labelled_pairs)
     if left.num_rows == 0:
         return {"pairs": 0, "linked": 0, "queued": 0, "left_rows": 0}
     result = link_tables(left, person_table(), cfg, today=as_of)
-    pairs = result.pairs.to_pylist()
+    pairs = [p for p in result.pairs.to_pylist() if p["left_id"] not in known]
     accepted = [p for p in pairs if p["match_probability"] >= cfg.accept]
     doubtful = [p for p in pairs if p["match_probability"] < cfg.accept]
     with transaction.atomic():
@@ -103,7 +113,7 @@ def link_feed_records(
                 )
             ],
         )
-    return {**result.summary(), "linked": linked, "queued": queued}
+    return {**result.summary(), "linked": linked, "queued": queued, "training_rows": len(known)}
 
 
 def _write_links(pairs: list[dict[str, Any]]) -> int:
