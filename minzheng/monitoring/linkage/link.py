@@ -17,6 +17,7 @@ Cost grows with the ~6% of records without an exact match, not the whole feed.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from dataclasses import dataclass, field
@@ -227,13 +228,11 @@ def _trained(linker: Linker, config: LinkConfig, labelled: int) -> Linker:
     if training.m_method == "em" or labelled < mdl.MIN_LABELLED_PAIRS:
         from splink.internals.exceptions import EMTrainingException
 
-        try:
+        # Too few records to train on (a handful of new records, no labelled pairs): the
+        # comparisons keep their default m; the thresholds still send doubtful pairs to
+        # clerical review rather than linking them.
+        with contextlib.suppress(EMTrainingException):
             mdl.m_by_em(linker, config)
-        except EMTrainingException:
-            # Too few records to train on (a handful of new records, no labelled pairs):
-            # the comparisons keep their default m; the thresholds still send doubtful
-            # pairs to clerical review rather than linking them.
-            pass
     return linker
 
 
