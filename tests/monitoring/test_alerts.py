@@ -59,6 +59,11 @@ def test_the_township_verifies_acts_with_a_case_and_closes(world, red):
     steps = AuditEvent.objects.filter(object_type="alert", household_id=red.household_id)
     assert set(steps.values_list("action", flat=True)) >= {"alert_raise", "alert_verify",
                                                           "alert_act", "alert_close"}  # fmt: skip
+    # One assistance chain per household: the warning's steps and the case on its timeline.
+    from minzheng.registry.selectors import household_file
+
+    chain = [e.action for e in household_file(world.users["town1"], red.household).timeline]
+    assert {"alert_raise", "alert_verify", "alert_act", "alert_close", "case_apply"} <= set(chain)
 
 
 def test_steps_are_refused_out_of_order_out_of_area_and_without_reasons(world, red):
