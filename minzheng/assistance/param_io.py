@@ -20,7 +20,8 @@ from minzheng.assistance.catalogue import SPECS, UNITS, to_display
 from minzheng.assistance.models import Parameter
 from minzheng.assistance.parameters import parameter_set
 from minzheng.core.errors import BilingualError
-from minzheng.registry.importing.readers import UnreadableFile, sheets
+from minzheng.core.xlsx import csv_cell
+from minzheng.registry.importing.readers import UnreadableFile, bad_cells, sheets
 from minzheng.registry.importing.values import BadValue, date_value
 
 COLUMNS = {
@@ -64,9 +65,8 @@ def parameters_import(path: Path, *, actor: User | None) -> ImportResult:
     except StopIteration:
         result.errors.append(_err(0, "", "文件为空", "the file is empty"))
         return result
-    # Our own .xlsx export guards formula-like text with an apostrophe (core.xlsx.safe_cell);
-    # a spreadsheet's cells lose it again here, so such a note round-trips unchanged.
-    unguard = Path(path).suffix.lower() != ".csv"
+    # Our own exports (.xlsx and .csv) guard formula-like text with an apostrophe
+    # (core.xlsx.safe_cell); it is dropped again here, so such a note round-trips unchanged.
     index = _header(sheet.headers)
     missing = [c for c in ("name", "value", "valid_from") if c not in index]
     if missing:
@@ -80,8 +80,13 @@ def parameters_import(path: Path, *, actor: User | None) -> ImportResult:
             continue
         result.rows += 1
         got = {k: cells[i] if i < len(cells) else None for k, i in index.items()}
-        if unguard:
-            got = {k: _unguard(v) for k, v in got.items()}
+        unreadable = bad_cells(got)
+        if unreadable:
+            result.errors.extend(
+                _err(row_no, COLUMNS[k][0], c.reason, c.reason_en) for k, c in unreadable
+            )
+            continue
+        got = {k: _unguard(v) for k, v in got.items()}
         try:
             args = _row(got)
         except _CellError as err:
@@ -225,7 +230,7 @@ def parameters_export(out: Path, *, division: str = "") -> int:
         with out.open("w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(HEADERS)
-            w.writerows(rows)
+            w.writerows([csv_cell(v) for v in r] for r in rows)
     else:
         from minzheng.core.xlsx import workbook_bytes
 

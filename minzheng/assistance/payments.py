@@ -14,7 +14,7 @@ import csv
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +34,9 @@ from minzheng.assistance.models import (
 )
 from minzheng.core.bulk import insert_rows
 from minzheng.core.errors import BilingualError
+from minzheng.core.xlsx import csv_cell
 from minzheng.divisions.models import Division, Level
-from minzheng.registry.importing.readers import UnreadableFile, sheets
+from minzheng.registry.importing.readers import BadCell, UnreadableFile, sheets
 from minzheng.registry.models import Person
 
 PAYABLE = (EnrolmentState.ACTIVE, EnrolmentState.GRADUAL_EXIT)
@@ -210,20 +211,26 @@ def roster_export(roster: Roster, out: Path) -> Path:
     """The bank file: one line per payee, then 合计 and the checksum (.xlsx or .csv)."""
     lines = bank_lines(roster)
     total = sum(line[5] for line in lines)
-    rows = [[*line[:5], f"{Decimal(line[5]) / 100:.2f}", line[6]] for line in lines]
-    rows.append(["合计", f"{len(lines)} 人", "", "", "", f"{Decimal(total) / 100:.2f}", ""])
+    # Amounts are numbers (an "adjust" line recovering money is negative): Decimal yuan, so
+    # the .xlsx holds a number cell and the .csv plain "-12.50"; text cells are guarded.
+    rows = [[*line[:5], _yuan(line[5]), line[6]] for line in lines]
+    rows.append(["合计", f"{len(lines)} 人", "", "", "", _yuan(total), ""])
     rows.append(["校验码", _checksum(lines), "", "", "", "", "SHA-256"])
     out = Path(out)
     if out.suffix.lower() == ".csv":
         with out.open("w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(BANK_HEADERS)
-            w.writerows(rows)
+            w.writerows([csv_cell(v) for v in r] for r in rows)
     else:
         from minzheng.core.xlsx import workbook_bytes
 
         out.write_bytes(workbook_bytes(f"{roster.month:%Y%m}发放花名册", BANK_HEADERS, rows))
     return out
+
+
+def _yuan(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
 
 
 @dataclass
@@ -271,21 +278,23 @@ def bank_result_import(*, actor: User | None, roster: Roster, path: Path) -> Ban
         for p in Payment.objects.filter(roster=roster).select_related("payee")
         if p.payee.id_number
     }
+    cols = {"id": c_id, "amount": c_amount, "result": c_result, "reason": c_reason}
     out = BankResult()
     for row_no, cells in sheet.rows:
         if all(c in (None, "") for c in cells):
             continue
         out.rows += 1
-        number = str(cells[c_id] or "").strip()
-        payment = by_id.get(number)
-        amount = Decimal(str(cells[c_amount] or "0").replace(",", ""))
-        if payment is None or int(amount * 100) != payment.amount_fen:
-            out.unmatched.append({"row": row_no, "id_number": number[:6] + "…",
-                                  "reason": "不在花名册" if payment is None else "金额不符"})  # fmt: skip
+        got = {k: cells[i] if i < len(cells) else None for k, i in cols.items()}
+        try:
+            payment = _bank_match(got, by_id)
+        except _BankCellError as err:
+            out.unmatched.append({"row": row_no, "column": heads[cols[err.column]],
+                                  "id_number": str(got["id"] or "").strip()[:6] + "…",
+                                  "reason": err.message, "reason_en": err.message_en})  # fmt: skip
             continue
-        ok = str(cells[c_result] or "").strip() in ("成功", "success", "paid", "1")
+        ok = str(got["result"] or "").strip() in ("成功", "success", "paid", "1")
         payment.status = PaymentStatus.PAID if ok else PaymentStatus.FAILED
-        payment.bank_reason = "" if ok else str(cells[c_reason] or "")[:200]
+        payment.bank_reason = "" if ok else str(got["reason"] or "").strip()[:REASON_CHARS]
         payment.save(update_fields=["status", "bank_reason"])
         if ok:
             out.paid += 1
@@ -299,6 +308,36 @@ def bank_result_import(*, actor: User | None, roster: Roster, path: Path) -> Ban
                       summary=f"银行回盘：成功 {out.paid}，失败 {out.failed}", rows=out.rows)],
     )  # fmt: skip
     return out
+
+
+REASON_CHARS = Payment._meta.get_field("bank_reason").max_length  # the bank's words, cut to fit
+_AMOUNT_LIMIT = Decimal(10) ** 12  # yuan: far above any payment, far below Decimal's overflow
+
+
+class _BankCellError(BilingualError):
+    def __init__(self, column: str, message: str, message_en: str) -> None:
+        super().__init__("bad_cell", message, message_en)
+        self.column = column
+
+
+def _bank_match(got: dict[str, Any], by_id: dict[str, Payment]) -> Payment:
+    """The roster line a bank row answers, or the cell that says it answers none."""
+    for key, cell in got.items():
+        if isinstance(cell, BadCell):
+            raise _BankCellError(key, cell.reason, cell.reason_en)
+    payment = by_id.get(str(got["id"] or "").strip())
+    if payment is None:
+        raise _BankCellError("id", "不在花名册", "not on the roster")
+    raw = str(got["amount"] if got["amount"] is not None else "").replace(",", "").strip()
+    try:
+        amount = Decimal(raw)
+    except InvalidOperation:
+        amount = Decimal("NaN")
+    if not amount.is_finite() or abs(amount) >= _AMOUNT_LIMIT:
+        raise _BankCellError("amount", "金额格式错误，应为数字（元）", "the amount is not a number")
+    if amount * 100 != payment.amount_fen:
+        raise _BankCellError("amount", "金额不符", "the amount differs from the roster")
+    return payment
 
 
 def roster_reconcile(roster: Roster) -> dict[str, Any]:

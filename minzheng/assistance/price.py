@@ -24,7 +24,7 @@ from minzheng.assistance.models import Enrolment, Payment, PriceIndex, Programme
 from minzheng.assistance.payments import PAYABLE, PaymentError, _checksum, bank_lines, month_end
 from minzheng.core.errors import BilingualError
 from minzheng.divisions.models import Division
-from minzheng.registry.importing.readers import UnreadableFile, sheets
+from minzheng.registry.importing.readers import BadCell, UnreadableFile, sheets
 
 COVERED = (Programme.DIBAO, Programme.TEKUN)  # the groups that exist so far
 
@@ -167,10 +167,13 @@ def _index_row(cells: list[Any], idx: dict[str, int]) -> tuple[str, dt.date, int
     def cell(key: str) -> Any:
         return cells[idx[key]] if idx[key] < len(cells) else None
 
+    for key in idx:
+        if isinstance(cell(key), BadCell):
+            raise _IndexCellError(key, cell(key).reason, cell(key).reason_en)
     prefix = str(cell("division") or "").strip()
     if prefix in ("全国", "0"):
         prefix = ""
-    if (prefix and not prefix.isdigit()) or len(prefix) not in (0, 2, 4, 6):
+    if (prefix and not (prefix.isascii() and prefix.isdigit())) or len(prefix) not in (0, 2, 4, 6):
         raise _IndexCellError("division", "区划须为 2、4、6 位代码或“全国”",
                               "the division must be a code of 2, 4 or 6 digits, or 全国")  # fmt: skip
     try:
@@ -179,12 +182,27 @@ def _index_row(cells: list[Any], idx: dict[str, int]) -> tuple[str, dt.date, int
         raise _IndexCellError(
             "month", "月份格式须为 YYYY-MM", "the month must be YYYY-MM"
         ) from None
-    values = []
-    for key in ("cpi", "food"):
-        try:
-            values.append(int(Decimal(str(cell(key)).strip()) * 10))
-        except (InvalidOperation, ValueError):
-            raise _IndexCellError(
-                key, "须为百分数，如 3.6", "must be a percentage such as 3.6"
-            ) from None
-    return prefix, month, values[0], values[1]
+    return prefix, month, _permille(cell("cpi"), "cpi"), _permille(cell("food"), "food")
+
+
+# A year-on-year rise in per cent: China's CPI has stayed within about -3 … 25 since 1990;
+# anything outside this range is a typo (or a shifted column), not an index.
+RISE_RANGE = (Decimal(-50), Decimal(100))
+
+
+def _permille(raw: Any, key: str) -> int:
+    """A percentage such as ``3.6`` as per mille (36), or the reason it is not one."""
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        value = Decimal("NaN")
+    if not value.is_finite():
+        raise _IndexCellError(key, "须为百分数，如 3.6", "must be a percentage such as 3.6")
+    low, high = RISE_RANGE
+    if not low <= value <= high:
+        raise _IndexCellError(
+            key,
+            f"同比涨幅须在 {low}% 到 {high}% 之间，请检查该数值",
+            f"a year-on-year rise must lie between {low}% and {high}%; check the value",
+        )
+    return int(value * 10)

@@ -30,7 +30,7 @@ def household_assess(doc: Any) -> dict[str, Any]:
         return answer
     if isinstance(doc, Mapping) and isinstance(doc.get("division"), str | int):
         code = str(doc["division"]).strip()
-        found = division_resolve(code) if code.isdigit() else None
+        found = division_resolve(code) if code.isascii() and code.isdigit() else None
         if found is None and Division.objects.exists():
             raise AssessError("division", f"未知的区划代码 {code}", f"unknown division code {code}")
         if found is not None:
@@ -124,7 +124,7 @@ def simulation_export(result: Simulation, out: Any) -> None:
     import csv
     from pathlib import Path
 
-    from minzheng.core.xlsx import workbook_bytes
+    from minzheng.core.xlsx import csv_cell, workbook_bytes
 
     headers = [f"{zh} {en}" for _, zh, en in result.COLUMNS]
     path = Path(out)
@@ -132,6 +132,6 @@ def simulation_export(result: Simulation, out: Any) -> None:
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(headers)
-            w.writerows(result.table_rows())
+            w.writerows([csv_cell(v) for v in r] for r in result.table_rows())
     else:
         path.write_bytes(workbook_bytes("政策模拟", headers, result.table_rows()))

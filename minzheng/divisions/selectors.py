@@ -12,7 +12,7 @@ from minzheng.divisions.models import Division
 def normalise_code(code: str) -> str:
     """A 2/4/6/9/12-digit code padded to the 12-digit statistical form."""
     code = code.strip()
-    if not code.isdigit() or len(code) not in (2, 4, 6, 9, 12):
+    if not (code.isascii() and code.isdigit()) or len(code) not in (2, 4, 6, 9, 12):
         raise ValueError(code)
     return code.ljust(12, "0")
 

@@ -84,7 +84,8 @@ def _row(
         fail("parameter row without a name")
     elif declared and name not in declared:
         fail(f"parameter {name!r} is not declared by any rule set")
-    if (prefix and not prefix.isdigit()) or len(prefix) not in PREFIX_LENGTHS:
+    digits = prefix.isascii() and prefix.isdigit()
+    if (prefix and not digits) or len(prefix) not in PREFIX_LENGTHS:
         fail(f"division {prefix!r} must be a code prefix of 0, 2, 4, 6, 9 or 12 digits")
     if isinstance(value, bool) or not isinstance(value, int):
         fail(f"value {value!r} must be a whole number (money in fen, shares in percent)")

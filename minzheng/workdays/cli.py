@@ -104,13 +104,14 @@ def calendar_show(year: int, as_csv: bool) -> None:
       minzheng calendar show 2025 --csv > 2025.csv
     """
     _setup()
+    from minzheng.core.xlsx import csv_cell
     from minzheng.workdays.selectors import calendar_export, covered_years
 
     rows = calendar_export(year)
     if as_csv:
         writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["日期"])
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: csv_cell(v) for k, v in r.items()} for r in rows)
         return
     for r in rows:
         click.echo("  ".join(v for v in r.values() if v))

@@ -26,7 +26,7 @@ from minzheng.core.errors import BilingualError
 from minzheng.registry.importing.columns import Column, header_map, missing_required
 from minzheng.registry.importing.readers import Cell, UnreadableFile, sheets
 from minzheng.registry.importing.values import BadValue, date_value, text
-from minzheng.workdays.models import DayKind
+from minzheng.workdays.models import CalendarDay, DayKind
 
 COLUMNS: tuple[Column, ...] = (
     Column("date", "日期", "date", True, "如 2027-01-01 或 2027年1月1日"),
@@ -185,11 +185,11 @@ def _check(rownum: int, values: dict[str, Cell]) -> DayRow | list[RowError]:
                 f"{day} is a {weekday_en}; a make-up working day is a Saturday or Sunday",
             )
         )
-    if errors or day is None or kind is None:
+    name = _cell(rownum, "name", _name, values, errors)
+    name_en = _cell(rownum, "name_en", _name_en, values, errors)
+    if errors or day is None or kind is None or name is None or name_en is None:
         return errors
-    name = SHORT_NAMES.get(text(values.get("name")), text(values.get("name")))
-    name_en = text(values.get("name_en")) or english_name(name)
-    return DayRow(rownum, day, kind, name, name_en)
+    return DayRow(rownum, day, kind, name, name_en or english_name(name))
 
 
 def _cell(
@@ -225,6 +225,23 @@ def _kind(cell: Cell) -> str:
             f"unknown kind {mark!r}; use 休/holiday or 班/workday",
         )
     return str(kind)
+
+
+def _name(cell: Cell) -> str:
+    name = _fits("name", text(cell))
+    return SHORT_NAMES.get(name, name)
+
+
+def _name_en(cell: Cell) -> str:
+    return _fits("name_en", text(cell))
+
+
+def _fits(field: str, value: str) -> str:
+    """``value`` if it fits the table's column, else the reason it does not."""
+    limit = getattr(CalendarDay._meta.get_field(field), "max_length", None)
+    if limit is not None and len(value) > limit:
+        raise BadValue(f"超过最大长度 {limit} 个字符", f"longer than {limit} characters")
+    return value
 
 
 def _deduplicate(rows: list[DayRow]) -> tuple[list[DayRow], list[RowError]]:

@@ -224,6 +224,27 @@ def test_patch_with_an_unknown_code_is_a_field_error(registry, tianhe):
     assert response.status_code == 400 and "residence_division" in response.json()
 
 
+def test_patch_with_a_form_body_that_is_not_an_object_is_a_400(registry, tianhe):
+    url = f"{URL}{registry.wushan.uid}/"
+    boundary = "b0undary"
+    array = f"--{boundary}\r\n[]--{boundary}--\r\n".encode()  # how a client sends `[]`
+    response = tianhe.generic(
+        "PATCH", url, array, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert response.status_code == 400 and "object" in response.json()["detail"]
+    registry.wushan.refresh_from_db()
+    assert registry.wushan.address == "五山路1号"
+    # a real (empty or filled) form is still fine
+    empty = f"--{boundary}--\r\n".encode()
+    response = tianhe.generic(
+        "PATCH", url, empty, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert response.status_code == 200
+    assert tianhe.patch(url, {"address": "员村一横路"}, format="multipart").status_code == 200
+    registry.wushan.refresh_from_db()
+    assert registry.wushan.address == "员村一横路"
+
+
 def test_patch_needs_a_writing_role_and_the_jurisdiction(registry, make_user, client_for, yuexiu):
     analyst = client_for(make_user("an", "analyst", "440106"))
     url = f"{URL}{registry.wushan.uid}/"

@@ -140,7 +140,9 @@ def test_check_prefix_accepts_the_levels(given, prefix):
     assert check_prefix(given) == prefix
 
 
-@pytest.mark.parametrize("given", ["4", "440", "44010", "4401061", "4401060010", "44x1", "广东"])
+@pytest.mark.parametrize(
+    "given", ["4", "440", "44010", "4401061", "4401060010", "44x1", "广东", "²²", "٤٤٠١", "４４"]
+)
 def test_check_prefix_refuses_other_lengths_and_letters(given):
     with pytest.raises(ParameterError) as caught:
         check_prefix(given)

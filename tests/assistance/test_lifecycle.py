@@ -132,3 +132,28 @@ def test_price_linkage(world, enrolment, division, tmp_path):
     assert not why_not.triggered and nov.rows == 0
     # A local minimum of 50 yuan lifts the amount.
     assert subsidy_fen(70660, 63, 5000) == 5000
+
+
+def test_bad_price_rows_are_rejected_with_row_column_and_reason(db, tmp_path):
+    path = tmp_path / "cpi.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["区划", "月份", "CPI同比", "食品CPI同比"])
+        w.writerow(["44", "2024-10", "3.4", "6.3"])  # good
+        w.writerow(["44", "2024-11", "Infinity", "1"])
+        w.writerow(["44", "2024-12", "1e999999", "1"])
+        w.writerow(["44", "2025-01", "1", "9" * 1_000_000])
+        w.writerow(["44", "2025-02", "1", "-80"])  # a fall of 80 %: not an index
+        w.writerow(["٤٤", "2025-03", "1", "1"])  # not ASCII digits
+        w.writerow(["44", "2025-04"])  # short
+    got = price_index_import(path, source="test")
+    assert (got.rows, got.saved) == (7, 1)
+    assert [(e["row"], e["column"]) for e in got.errors or []] == [
+        (3, "CPI同比"),
+        (4, "CPI同比"),
+        (5, "食品CPI同比"),
+        (6, "食品CPI同比"),
+        (7, "区划"),
+        (8, "CPI同比"),
+    ]
+    assert all(e["message"] and e["message_en"] for e in got.errors or [])

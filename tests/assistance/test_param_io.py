@@ -356,6 +356,24 @@ def test_an_xlsx_round_trip_keeps_notes_that_look_like_formulas(seeded, tmp_path
     assert Parameter.objects.get(division_prefix="44").note == "-"
 
 
+def test_a_csv_round_trip_guards_and_keeps_notes_that_look_like_formulas(seeded, tmp_path):
+    from minzheng.assistance.parameters import parameter_set
+
+    note = "=cmd|' /C calc'!A0"
+    parameter_set(
+        actor=None, name="dibao_urban_fen", division_prefix="44", value=95000,
+        valid_from=D(2024, 1, 1), note=note,
+    )  # fmt: skip
+    out = tmp_path / "p.csv"
+    parameters_export(out, division="44")
+    cells = [c for r in csv.reader(out.open(encoding="utf-8-sig")) for c in r]
+    assert "'" + note in cells and note not in cells
+    assert "950.00" in cells  # numbers stay numbers
+    result = parameters_import(out, actor=None)
+    assert (result.corrected, result.errors) == (0, [])
+    assert Parameter.objects.get(division_prefix="44").note == note
+
+
 def test_the_csv_export_has_a_bom_for_excel(ladder, tmp_path):
     out = tmp_path / "p.csv"
     parameters_export(out, division="440106")

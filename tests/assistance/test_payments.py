@@ -142,3 +142,56 @@ def test_a_township_sees_only_its_own_payees_on_the_county_roster(world, enrolle
     login(client, world.users["county1"])
     resp = client.get(f"/assistance/rosters/{roster.pk}/download/")
     assert resp.status_code == 200 and resp["Content-Type"].startswith("application/vnd")
+
+
+def write_result(path, *rows):  # type: ignore[no-untyped-def]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["证件号码", "金额", "结果", "失败原因"])
+        w.writerows(rows)
+    return path
+
+
+def test_bad_bank_rows_are_rejected_with_row_column_and_reason(world, enrolled, tmp_path):
+    # given a bank file with a short row and amounts that are not numbers
+    county, _rows = enrolled
+    roster = roster_generate(actor=None, county=county, programme="dibao", month=OCT).roster
+    t1, t2 = world.persons["t1"][0].id_number, world.persons["t2"][0].id_number
+    moved = world.persons["moved"][0].id_number
+    path = write_result(
+        tmp_path / "r.csv",
+        [t1, "2119.80", "成功", ""],  # good
+        [t2],  # short: no amount, no result
+        [moved, "=cmd|' /C calc'!A0", "成功", ""],
+        [t2, "NaN", "成功", ""],
+        [t2, "Infinity", "成功", ""],
+        [t2, "1e999999", "成功", ""],
+        [t2, "9" * 5000, "成功", ""],
+    )
+    # when it is imported, the good row lands and every bad one is reported
+    got = bank_result_import(actor=None, roster=roster, path=path)
+    assert (got.rows, got.paid) == (7, 1)
+    assert [(u["row"], u["column"]) for u in got.unmatched] == [(n, "金额") for n in range(3, 9)]
+    assert all(u["reason"] and u["reason_en"] for u in got.unmatched)
+    assert Payment.objects.filter(status=PaymentStatus.PAID).count() == 1
+
+
+def test_the_csv_bank_file_guards_names_and_keeps_negative_amounts_numeric(
+    world, enrolled, tmp_path
+):
+    county, _rows = enrolled
+    payee = world.persons["t2"][0]
+    type(payee).objects.filter(pk=payee.pk).update(name="=cmd|' /C calc'!A0")
+    roster = roster_generate(actor=None, county=county, programme="dibao", month=OCT).roster
+    Payment.objects.filter(roster=roster, payee=payee).update(amount_fen=-1250)
+    lines = list(csv.reader(roster_export(roster, tmp_path / "b.csv").open(encoding="utf-8-sig")))
+    line = next(ln for ln in lines if ln[3] == payee.id_number)
+    assert line[1] == "'=cmd|' /C calc'!A0"
+    assert line[5] == "-12.50" and line[4].isdigit()
+    xlsx = roster_export(roster, tmp_path / "b.xlsx")
+    from openpyxl import load_workbook
+
+    cells = [
+        r for r in load_workbook(xlsx).active.iter_rows(values_only=True) if r[3] == payee.id_number
+    ]
+    assert cells[0][1] == "'=cmd|' /C calc'!A0" and float(cells[0][5]) == -12.5

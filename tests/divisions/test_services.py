@@ -95,3 +95,12 @@ def test_rename_keeps_code_and_records_history(db, actor, division):
     d = division("440106001")
     services.division_rename(actor=actor, division=d, new_name="新五山街道", on=dt.date(2026, 1, 1))
     assert d.changes.filter(kind="rename", old_name="五山街道").exists()
+
+
+@pytest.mark.parametrize("code", ["²²²²²²", "٤٤٠١٠٦", "４４０１０６", "44010６"])
+def test_a_code_of_other_digits_is_not_a_code(code):
+    from minzheng.divisions.selectors import normalise_code
+
+    with pytest.raises(ValueError):
+        normalise_code(code)
+    assert normalise_code(" 440106 ") == "440106000000"

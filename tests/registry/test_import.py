@@ -275,3 +275,34 @@ def test_a_named_user_imports_only_inside_their_jurisdiction(db, tmp_path):
     r3 = run(write_csv(tmp_path / "c.csv", moved), county2)
     assert r3.rejected == 1 and "J1" not in r3.errors[0].reason
     assert Household.objects.get(ref="J1").members.get().name == "本街道"
+
+
+def test_text_longer_than_its_column_is_a_row_error(db, actor, tmp_path):
+    # given a file whose text cells exceed their columns (PostgreSQL would fail the chunk)
+    rows = family() + family("H2", 1) + family("H3", 2)
+    rows[0]["姓名"] = "张" * 51  # Person.name: 50
+    rows[3]["户编号"] = rows[4]["户编号"] = rows[5]["户编号"] = "H" * 65  # Household.ref: 64
+    rows[6]["居住地址"] = "路" * 201  # Household.address: 200
+    rows[7]["联系电话"] = "1" * 31  # Person.phone: 30
+    report = run(write_csv(tmp_path / "long.csv", rows), actor)
+    got = {(e.row, e.column, e.reason_en) for e in report.errors if "longer" in e.reason_en}
+    assert got == {
+        (2, "姓名", "longer than 50 characters"),
+        *((n, "户编号", "longer than 64 characters") for n in (5, 6, 7)),
+        (8, "居住地址", "longer than 200 characters"),
+        (9, "联系电话", "longer than 30 characters"),
+    }
+    assert all("超过最大长度" in e.reason for e in report.errors if "longer" in e.reason_en)
+    assert Person.objects.filter(name="张小明", household__ref="H3").exists()  # the rest land
+
+
+def test_a_long_name_within_its_column_keeps_its_search_keys_within_theirs(db, actor, tmp_path):
+    from minzheng.identity.names import name_pinyin
+
+    name = "阿卜杜热合曼" * 8  # 48 characters: fits 姓名, but its pinyin would not
+    report = run(write_csv(tmp_path / "a.csv", [row("H1", name, ids(1)[0])]), actor)
+    assert report.created == 1
+    person = Person.objects.get()
+    assert person.name == name
+    assert len(person.name_key) <= 60 and len(person.pinyin) <= 120
+    assert person.pinyin == name_pinyin(name)[:120]

@@ -172,6 +172,21 @@ def test_every_bad_row_is_named_and_good_rows_still_land(db, tmp_path):
     assert add_working_days(D(2026, 12, 31), 1).warnings
 
 
+def test_text_longer_than_its_column_is_a_row_error(db, tmp_path):
+    # given names longer than CalendarDay.name (60), one of them a 1 MB cell
+    rows = [
+        ["2027-01-01", "休", "元旦"],
+        ["2027-02-10", "休", "春" * 61],
+        ["2027-02-11", "休", "节" * 1_000_000],
+    ]
+    r = calendar_import(write_csv(tmp_path / "long.csv", rows), source=NOTICE)
+    errs = errors_of(r)
+    assert sorted(errs) == [3, 4]
+    assert errs[3] == [("名称", "超过最大长度 60 个字符", "longer than 60 characters")]
+    assert errs[4][0][0] == "名称" and "32767" in errs[4][0][2]
+    assert list(CalendarDay.objects.values_list("date", flat=True)) == [D(2027, 1, 1)]
+
+
 def test_a_weekend_holiday_is_fine(db):
     # Holiday stretches include Saturdays and Sundays; only 班 must fall on a weekend.
     r = calendar_import([{"日期": "2027-01-02", "类型": "休", "名称": "元旦"}], source=NOTICE)

@@ -24,6 +24,7 @@ from minzheng.core.api import error_responses
 from minzheng.identity.resident_id import mask
 from minzheng.registry import services
 from minzheng.registry.api import serializers as s
+from minzheng.registry.api.parsers import PARSERS
 from minzheng.registry.models import Household, Person
 from minzheng.registry.selectors import (
     SearchCriteria,
@@ -39,6 +40,7 @@ class RegistryViewSet(viewsets.GenericViewSet):
     """Signed in (two factors where required), holding a data role; objects by ``uid``."""
 
     permission_classes = [IsAuthenticated, SecondFactorVerified, SeesPersonalData]
+    parser_classes = PARSERS  # a multipart body that is not a form is a 400
     lookup_field = "uid"  # opaque; primary keys never leave the server
 
     def _input(self, serializer: type[serializers.Serializer], data: Any, **kw: Any) -> dict:

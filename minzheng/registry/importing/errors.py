@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from minzheng.core.xlsx import safe_cell
-from minzheng.registry.importing.readers import sheets
+from minzheng.registry.importing.readers import BadCell, Cell, sheets
 from minzheng.registry.importing.values import text
 
 
@@ -35,7 +35,7 @@ def error_report_xlsx(path: Path, report: dict[str, Any]) -> bytes:
         ws.append(
             [
                 rownum,
-                *[safe_cell(text(c)) for c in cells],
+                *[safe_cell(_shown(c)) for c in cells],
                 "；".join(f"{e['column']}：{e['reason']}" for e in errs),
                 "; ".join(f"{e['column']}: {e['reason_en']}" for e in errs),
             ]
@@ -50,3 +50,8 @@ def error_report_xlsx(path: Path, report: dict[str, Any]) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _shown(cell: Cell) -> str:
+    """A cell as the report shows it: a cell that could not be read, as it was written."""
+    return str(cell)[:1000] if isinstance(cell, BadCell) else text(cell)

@@ -14,8 +14,9 @@ from minzheng.identity.names import name_initials, name_key, name_pinyin, normal
 from minzheng.identity.resident_id import InvalidId, parse
 from minzheng.registry import codes
 from minzheng.registry.importing.columns import BY_KEY
-from minzheng.registry.importing.readers import Cell
+from minzheng.registry.importing.readers import Cell, bad_cells
 from minzheng.registry.importing.values import BadValue, code_text, date_value, money_fen, text
+from minzheng.registry.models import Household, Location, Person
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class DivisionIndex:
 
     def resolve(self, raw: str) -> tuple[int, bool] | None:
         """(division pk, was_retired) for a 6/9/12-digit code, or ``None`` if unknown."""
-        if not raw.isdigit() or len(raw) not in (6, 9, 12):
+        if not (raw.isascii() and raw.isdigit()) or len(raw) not in (6, 9, 12):
             return None
         return self.maps.resolve(raw)
 
@@ -103,6 +104,33 @@ class ImportScope:
         return code12 is not None and self.low <= code12 <= str(self.high)
 
 
+def max_length(*fields: tuple[type[Any], str]) -> int:
+    """The shortest ``max_length`` among the model fields a value is written to."""
+    return min(model._meta.get_field(name).max_length for model, name in fields)
+
+
+# Text the row writes as given, and the columns it goes to: longer is a row error (on
+# PostgreSQL it would fail the whole chunk; SQLite would store it whole).
+TEXT_LIMITS = {
+    "household_ref": max_length((Household, "ref")),
+    "name": max_length((Person, "name")),
+    "address": max_length((Household, "address"), (Location, "address")),
+    "phone": max_length((Person, "phone")),
+}
+# Search keys derived from the name: cut to their columns (a long transliterated name
+# still matches on its first syllables), never a reason to refuse the person.
+DERIVED_LIMITS = {
+    "name_key": max_length((Person, "name_key")),
+    "pinyin": max_length((Person, "pinyin")),
+    "initials": max_length((Person, "initials")),
+}
+
+
+def too_long(limit: int) -> tuple[str, str]:
+    """The reason a cell is longer than its column, in Chinese and English."""
+    return f"超过最大长度 {limit} 个字符", f"longer than {limit} characters"
+
+
 OUTSIDE = (
     "不在您的辖区内：户籍地和居住地都不属于您的管辖区划",
     "outside your jurisdiction: neither hukou nor residence is in your division",
@@ -130,6 +158,9 @@ class RowChecker:
 
     def check(self, rownum: int, cells: dict[str, Cell]) -> PersonRow | list[RowError]:
         """A :class:`PersonRow`, or the list of everything wrong with the row."""
+        unreadable = [self._err(rownum, k, c.reason, c.reason_en) for k, c in bad_cells(cells)]
+        if unreadable:
+            return unreadable
         errors: list[RowError] = []
         values: dict[str, Any] = {}
         for key in ("household_ref", "name", "relationship", "hukou_division"):
@@ -152,9 +183,14 @@ class RowChecker:
                 step(rownum, cells, values, errors)
             except BadValue as exc:  # a step raising means its own column is bad
                 errors.append(self._err(rownum, values.pop("_col"), exc.reason, exc.reason_en))
+        for key, limit in TEXT_LIMITS.items():
+            if len(values.get(key) or "") > limit:
+                errors.append(self._err(rownum, key, *too_long(limit)))
         if errors:
             return errors
         values.pop("_col", None)
+        for key, limit in DERIVED_LIMITS.items():
+            values[key] = values[key][:limit]
         return PersonRow(row=rownum, **values)
 
     def _identity(
@@ -324,6 +360,6 @@ class RowChecker:
                 urban = code == "1"
         v.update(
             urban=urban,
-            address=text(cells.get("address"))[:200],
-            phone=code_text(cells.get("phone"))[:30],
+            address=text(cells.get("address")),
+            phone=code_text(cells.get("phone")),
         )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from minzheng.registry.importing.readers import Cell
+from minzheng.registry.importing.readers import BadCell, Cell
 
 
 class BadValue(ValueError):
@@ -19,7 +20,14 @@ class BadValue(ValueError):
 
 
 def text(cell: Cell) -> str:
-    """A cell as trimmed text; integral floats lose their ``.0`` (Excel numbers)."""
+    """A cell as trimmed text; integral floats lose their ``.0`` (Excel numbers).
+
+    Raises :class:`BadValue` for a cell the reader could not read as written
+    (:class:`~minzheng.registry.importing.readers.BadCell`), so every parser built on
+    this one reports it with its reason.
+    """
+    if isinstance(cell, BadCell):
+        raise BadValue(cell.reason, cell.reason_en)
     if cell is None:
         return ""
     if isinstance(cell, float) and cell.is_integer() and abs(cell) < 1e15:
@@ -32,8 +40,18 @@ def text(cell: Cell) -> str:
 
 
 def code_text(cell: Cell) -> str:
-    """A code column: digits only expected; Excel numbers are fine for short codes."""
-    return text(cell).replace(" ", "")
+    """A code column: digits only expected; Excel numbers are fine for short codes.
+
+    Digits typed in another script (full-width ４, Arabic-Indic ٤, superscript ²) become
+    ASCII ones, so a code is either ASCII digits or visibly wrong, never both.
+    """
+    return "".join(_ascii_digit(c) for c in text(cell).replace(" ", ""))
+
+
+def _ascii_digit(c: str) -> str:
+    if c.isascii() or not c.isdigit():
+        return c
+    return str(unicodedata.digit(c, c))
 
 
 _MONEY = re.compile(r"^-?\d+(\.\d{1,2})?$")
