@@ -29,6 +29,15 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
+def _disk_full_exit(exc: BaseException) -> None:
+    """A full disk ends a command with a plain message, not a traceback (anything else
+    is left to the caller to re-raise)."""
+    from minzheng.core.errors import DISK_FULL, is_disk_full
+
+    if is_disk_full(exc):
+        raise click.ClickException(" / ".join(DISK_FULL)) from exc
+
+
 def _progress(label: str) -> Any:
     def report(done: int, total: int) -> None:
         pct = 100 * done // max(total, 1)
@@ -173,6 +182,9 @@ def import_registry(
     except (UnreadableFile, LookupError) as exc:
         msg = f"{exc.message} / {exc.message_en}" if isinstance(exc, UnreadableFile) else str(exc)
         raise click.ClickException(msg) from exc
+    except Exception as exc:
+        _disk_full_exit(exc)
+        raise
     data = result.as_dict()
     if report:
         report.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -103,7 +103,9 @@ def _from_url(url: str) -> dict:
     set per transaction. ``MIGRATE_DATABASE_URL`` (the owner role) runs ``migrate``;
     ``BATCH_DATABASE_URL`` (the read-only batch role) feeds the engine's snapshots.
     """
-    dbs = {"default": dj_database_url.parse(url, conn_max_age=60)}
+    # Health checks: a connection kept across a database restart is tested before reuse,
+    # so the first request after the restart does not fail (fault campaign).
+    dbs = {"default": dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)}
     if dbs["default"]["ENGINE"].endswith("postgresql"):
         dbs["default"]["ATOMIC_REQUESTS"] = True
     for alias, env in (("owner", "MIGRATE_DATABASE_URL"), ("batch", "BATCH_DATABASE_URL")):

@@ -190,3 +190,26 @@ def test_client_ip_behind_a_trusted_proxy(rf, settings):
     assert client_ip(req) == "127.0.0.1"  # proxy not trusted: the header is ignored
     settings.MINZHENG_TRUSTED_PROXIES = ["127.0.0.1"]
     assert client_ip(req) == "10.0.0.7"  # the hop our proxy saw, not the forgeable first one
+
+
+def test_a_full_disk_ends_an_import_with_a_plain_message(db, tmp_path, monkeypatch):
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from minzheng.cli import main
+    from minzheng.core.errors import is_disk_full
+    from tests.registry.sheets import row, write_csv
+
+    assert is_disk_full(OSError(28, "No space left on device"))
+    assert is_disk_full(sqlite3.OperationalError("database or disk is full"))
+    assert not is_disk_full(ValueError("full name required"))
+
+    def full(**kw):  # type: ignore[no-untyped-def]
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr("minzheng.registry.importing.service.registry_import", full)
+    path = write_csv(tmp_path / "a.csv", [row("DISK-1", "甲", "")])
+    out = CliRunner().invoke(main, ["import", "registry", str(path)])
+    assert out.exit_code == 1 and "磁盘已满" in out.output and "disk is full" in out.output
+    assert "Traceback" not in out.output

@@ -58,6 +58,11 @@ def feed(
         raise click.ClickException(f"{exc.message} / {exc.message_en}") from exc
     except LookupError as exc:
         raise click.ClickException(str(exc)) from exc
+    except Exception as exc:
+        from minzheng.cli import _disk_full_exit
+
+        _disk_full_exit(exc)
+        raise
     data = result.as_dict()
     if report:
         report.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
