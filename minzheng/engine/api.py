@@ -80,11 +80,18 @@ def run(
     indicators: bool = True,
     check_parameters: bool = True,
     scope: str = "",
+    flagged_only: bool = False,
 ) -> Result:
-    """Evaluate ``ruleset`` over ``inputs`` (name → Arrow table or Parquet path) on ``as_of``."""
+    """Evaluate ``ruleset`` over ``inputs`` (name → Arrow table or Parquet path) on ``as_of``.
+
+    ``flagged_only``: the result holds only the flagged subjects (no indicators then)."""
     from minzheng.engine.backends import runner_for
 
-    pipeline = compile_ruleset(ruleset, as_of, keep=keep)
+    if flagged_only and indicators:
+        raise EngineError(
+            "flagged_only leaves out the subjects indicators count; pass indicators=False"
+        )
+    pipeline = compile_ruleset(ruleset, as_of, keep=keep, flagged_only=flagged_only)
     if indicators:
         add_indicators(pipeline, ruleset, as_of)
     own = runner is None

@@ -63,9 +63,14 @@ def render(
     return ast.transform(swap, copy=True).sql(dialect="duckdb")
 
 
-def compile_ruleset(rs: Ruleset, as_of: dt.date, *, keep: Iterable[str] = ()) -> Pipeline:
-    """The pipeline that evaluates ``rs`` on ``as_of``; ``keep`` adds columns to the result."""
-    return _Compiler(rs, as_of, set(keep)).build()
+def compile_ruleset(
+    rs: Ruleset, as_of: dt.date, *, keep: Iterable[str] = (), flagged_only: bool = False
+) -> Pipeline:
+    """The pipeline that evaluates ``rs`` on ``as_of``; ``keep`` adds columns to the result.
+
+    ``flagged_only`` keeps only the subjects whose flag holds (a warning pass wants the few
+    flagged out of millions; fetching the rest costs more than computing them)."""
+    return _Compiler(rs, as_of, set(keep), flagged_only=flagged_only).build()
 
 
 def result_columns(rs: Ruleset, keep: Iterable[str] = ()) -> list[tuple[str, str]]:
@@ -99,9 +104,12 @@ def fuse(rs: Ruleset) -> Ruleset:
 
 
 class _Compiler:
-    def __init__(self, rs: Ruleset, as_of: dt.date, keep: set[str]) -> None:
+    def __init__(
+        self, rs: Ruleset, as_of: dt.date, keep: set[str], *, flagged_only: bool = False
+    ) -> None:
         rs = fuse(rs)
         self.rs, self.as_of, self.keep = rs, as_of, keep
+        self.flagged_only = flagged_only
         self.div = f"{rs.division}_division_sk"
         self.p = Pipeline()
         self.as_of_sql = exp.cast(exp.Literal.string(as_of.isoformat()), exp.DataType.build("DATE"))
@@ -421,7 +429,12 @@ GROUP BY division_sk"""
         cols += [
             f"CAST({q(v)} AS {catalog.SQL_TYPES[self.type_of(v)]}) AS {q(v)}" for v in self.values()
         ]
-        self.p.add(Step("result", f"SELECT {', '.join(cols)}\nFROM conditions", ("conditions",)))
+        where = ""
+        if self.flagged_only and rs.outputs is not None:
+            where = f"\nWHERE CAST({render(rs.outputs.flag.ast, subst)} AS BOOLEAN)"
+        self.p.add(
+            Step("result", f"SELECT {', '.join(cols)}\nFROM conditions{where}", ("conditions",))
+        )
         self.p.outputs["result"] = self.result_schema()
 
 

@@ -332,7 +332,8 @@ def monitor_run(
         tick(3, steps)
         for i, (name, rule) in enumerate(sorted(chosen.items()), start=4):
             result = engine_run(rule.ruleset, {**base, **rule_inputs(rule, day)}, as_of=day,
-                                runner=active, indicators=False, check_parameters=False)  # fmt: skip
+                                runner=active, indicators=False, check_parameters=False,
+                                flagged_only=True)  # fmt: skip
             flagged = result.flagged()
             explanations = json_column(flagged, rule.ruleset, result.values()).to_pylist()
             write_alerts(rule, flagged, explanations, day, run, townships, summary)

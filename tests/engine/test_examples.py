@@ -30,3 +30,21 @@ def test_a_wrong_expectation_fails_with_file_and_line(rulesets):
     assert len(first.failures) == 1
     assert first.failures[0].startswith(f"{rs.path}:93: example ")
     assert first.failures[0].endswith("household 1: amount_fen is 40000, expected 1")
+
+
+@pytest.mark.parametrize("name", ["dibao", "medical_burden"])
+def test_flagged_only_returns_exactly_the_flagged_rows(rulesets, runner, name):
+    from minzheng.engine import run
+    from minzheng.engine.errors import EngineError
+    from minzheng.engine.fixtures import example_inputs
+
+    rs = rulesets[name]
+    ex = rs.examples[0]
+    inputs = example_inputs(rs, ex)
+    full = run(rs, inputs, as_of=ex.as_of, runner=runner, indicators=False)
+    only = run(rs, inputs, as_of=ex.as_of, runner=runner, indicators=False, flagged_only=True)
+    assert 0 < only.table.num_rows < full.table.num_rows
+    key = [("subject_sk", "ascending")]
+    assert only.table.sort_by(key).to_pylist() == full.flagged().sort_by(key).to_pylist()
+    with pytest.raises(EngineError, match="indicators"):
+        run(rs, inputs, as_of=ex.as_of, runner=runner, flagged_only=True)

@@ -42,7 +42,8 @@ def feed_page(request: AuthedRequest) -> HttpResponse:
         except KindError as err:
             messages.error(request, f"{err.message} / {err.message_en}")
             return redirect("monitoring:feeds")
-        if upload is None or Path(upload.name).suffix.lower() not in SUFFIXES:
+        filename = (upload.name or "") if upload is not None else ""
+        if upload is None or Path(filename).suffix.lower() not in SUFFIXES:
             messages.error(
                 request,
                 _(
@@ -50,11 +51,11 @@ def feed_page(request: AuthedRequest) -> HttpResponse:
                 ),
             )
             return redirect("monitoring:feeds")
-        path = _upload_dir() / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
+        path = _upload_dir() / f"{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
         with path.open("wb") as out:
             for chunk in upload.chunks():
                 out.write(chunk)
-        batch = FeedBatch.objects.create(kind=name, file_name=upload.name[:255],
+        batch = FeedBatch.objects.create(kind=name, file_name=filename[:255],
                                          actor=request.user)  # fmt: skip
         start_feed_import(batch.pk, name, path, request.user)
         return redirect("monitoring:feed_batch", pk=batch.pk)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -19,7 +20,7 @@ from minzheng.monitoring.linkage.services import clerical_decide
 from minzheng.monitoring.models import ClericalPair, FeedRecord
 
 
-def _pairs(request: AuthedRequest):  # type: ignore[no-untyped-def]
+def _pairs(request: AuthedRequest) -> QuerySet[ClericalPair]:
     records = FeedRecord.objects.visible_to(request.user)
     return ClericalPair.objects.filter(feed_record__in=records).select_related(
         "feed_record", "person", "person__household", "person__hukou_division"
