@@ -642,6 +642,8 @@ def _register() -> None:
     from minzheng.monitoring.cli import register as register_monitoring
 
     register_monitoring(main, import_)
+    from minzheng.stats.cli import stats
+    main.add_command(stats)
 
 
 _register()

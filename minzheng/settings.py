@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "minzheng.workdays",
     "minzheng.assistance",
     "minzheng.monitoring",
+    "minzheng.stats",
     "django_tasks",
     "minzheng.web",
 ]

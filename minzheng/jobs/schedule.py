@@ -1,6 +1,6 @@
 """Periodic work the worker starts on its own: the nightly monitoring pass, the morning
-deadlines round (overdue warnings and cases escalated, enrolments expired) and the
-month-end registry snapshot.
+deadlines round (overdue warnings and cases escalated, enrolments expired), the month-end
+registry snapshot and last month's statistics snapshot.
 
 Each entry enqueues an ordinary job (visible with its progress in the job centre, run by
 the system account), so a scheduled run and a run started by hand are the same thing.
@@ -24,6 +24,8 @@ SCHEDULES: dict[str, tuple[tuple[str, str, str, str, str], str, str]] = {
                         "逾期督办与到期处理 deadlines round"),
     "snapshot_monthly": (("0", "3", "1", "*", "*"), "minzheng.jobs.schedule.snapshot_task",
                          "月末数据快照 month-end snapshot"),
+    "stats_monthly": (("0", "4", "1", "*", "*"), "minzheng.stats.tasks.stats_snapshot_task",
+                      "月度统计快照 monthly statistics snapshot"),
 }  # fmt: skip
 
 

@@ -13,19 +13,23 @@ from minzheng.jobs.schedule import deadlines_task, enqueue_scheduled, register, 
 
 
 def test_the_schedule_has_the_nightly_pass_the_deadlines_and_the_snapshot(settings):
-    assert set(schedules()) == {"monitor_nightly", "deadlines_daily", "snapshot_monthly"}
+    assert set(schedules()) == {
+        "monitor_nightly", "deadlines_daily", "snapshot_monthly", "stats_monthly"
+    }  # fmt: skip
     assert schedules()["monitor_nightly"][0] == ("0", "2", "*", "*", "*")
     settings.MINZHENG_SCHEDULES = {
         "snapshot_monthly": None,
         "monitor_nightly": ("0", "23", "*", "*", "*"),
     }
-    assert set(schedules()) == {"monitor_nightly", "deadlines_daily"}
+    assert set(schedules()) == {"monitor_nightly", "deadlines_daily", "stats_monthly"}
     assert schedules()["monitor_nightly"][0] == ("0", "23", "*", "*", "*")
 
 
 def test_the_worker_registers_a_periodic_task_per_entry():
     huey = MemoryHuey("schedule-test", immediate=False)
-    assert sorted(register(huey)) == ["deadlines_daily", "monitor_nightly", "snapshot_monthly"]
+    assert sorted(register(huey)) == [
+        "deadlines_daily", "monitor_nightly", "snapshot_monthly", "stats_monthly"
+    ]  # fmt: skip
 
     def due(at: dt.datetime) -> set[str]:
         return {t.name.rsplit(".", 1)[-1] for t in huey.read_periodic(at)}
@@ -33,6 +37,7 @@ def test_the_worker_registers_a_periodic_task_per_entry():
     assert due(dt.datetime(2026, 11, 30, 2, 0)) == {"monitor_nightly"}
     assert due(dt.datetime(2026, 11, 30, 6, 30)) == {"deadlines_daily"}
     assert due(dt.datetime(2026, 12, 1, 3, 0)) == {"snapshot_monthly"}
+    assert due(dt.datetime(2026, 12, 1, 4, 0)) == {"stats_monthly"}
     assert due(dt.datetime(2026, 11, 30, 3, 0)) == set()
 
 

@@ -1,0 +1,102 @@
+"""Statistics snapshots: computed indicator values per division, stored immutably.
+
+These are aggregates, not personal data (no row-level security); reads still go through
+:func:`minzheng.stats.selectors.values_for`, which keeps an actor to its own subtree.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.db import models
+
+
+class ImmutableError(RuntimeError):
+    """Snapshots are never changed or deleted; a re-run makes a new version."""
+
+
+class ImmutableQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise ImmutableError("statistics snapshots are immutable; re-run for a new version")
+
+    def delete(self) -> NoReturn:
+        raise ImmutableError("statistics snapshots are immutable; re-run for a new version")
+
+
+class Immutable(models.Model):
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableError(f"{type(self).__name__} {self.pk} is immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise ImmutableError(f"{type(self).__name__} {self.pk} is immutable")
+
+
+class Snapshot(Immutable):
+    """One computation of every catalogued indicator for a period (version n of it)."""
+
+    period = models.CharField("统计期", max_length=7)  # 2024Q3, 2024-07, 2024
+    period_start = models.DateField()
+    period_end = models.DateField()
+    version = models.PositiveIntegerField(default=1)
+    provisional = models.BooleanField("初步数", default=False)
+    computed_at = models.DateTimeField(auto_now_add=True)
+    code_version = models.CharField(max_length=64, help_text="package version + rules digest")
+    rules_sha256 = models.JSONField(default=dict, help_text="file → sha256 of catalogue/rules")
+    registry_as_of = models.DateField("登记数据日期")
+    inputs = models.JSONField(default=dict, help_text="row counts and digest of the input")
+    rows = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0.0)
+
+    class Meta:
+        verbose_name = "统计快照 / statistics snapshot"
+        ordering = ["period", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "version"], name="stats_snapshot_version")
+        ]
+
+    def __str__(self) -> str:
+        flag = " (provisional)" if self.provisional else ""
+        return f"{self.period} v{self.version}{flag}"
+
+
+class SnapshotValue(Immutable):
+    """One figure: indicator × division × dimension values.
+
+    ``value`` is in the base unit of the indicator's unit (persons for 万人) for stocks and
+    flows, and in the report unit for ratios, which also keep their two parts.
+    """
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.PROTECT, related_name="values")
+    indicator = models.CharField(max_length=16)
+    level = models.PositiveSmallIntegerField()  # 0 nation … 4 township
+    division_code = models.CharField(max_length=12, blank=True)  # prefix of that level
+    division = models.ForeignKey(
+        "divisions.Division", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dims = models.JSONField(default=dict)
+    dims_key = models.CharField(max_length=200, blank=True)
+    value = models.DecimalField(max_digits=30, decimal_places=6, null=True)
+    numerator = models.BigIntegerField(null=True, blank=True)
+    denominator = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "统计数值 / statistics value"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot", "indicator", "level", "division_code", "dims_key"],
+                name="stats_value_once",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["snapshot", "indicator", "division_code"], name="stats_value_find")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.division_code or 'nation'} {self.dims_key}: {self.value}"
