@@ -643,6 +643,7 @@ def _register() -> None:
 
     register_monitoring(main, import_)
     from minzheng.stats.cli import stats
+
     main.add_command(stats)
 
 
