@@ -446,6 +446,13 @@ EN = {
     "已批量办结 %(n)s 条预警": "%(n)s warnings closed",
     "请选择 .csv、.xlsx、.xls 或 .parquet 文件 / choose a .csv, .xlsx, .xls or .parquet file": "Choose a .csv, .xlsx, .xls or .parquet file",
     "动态监测": "Monitoring",
+    "疑似未登记困难对象": "Possible discoveries",
+    "部门数据显示困难但未在低收入人口库登记的人员（如近12个月大额医疗自付）。请县级核查：符合条件的登记建档（下次比对按正常预警处理），不符合的说明理由。": "People in hardship by department data but not in the low-income registry (e.g. a large out-of-pocket medical cost over 12 months). The county checks them: register the eligible (the next pass warns as usual) and give the reason for the others.",
+    "发现日期": "Found on",
+    "核查情况": "What the check found",
+    "已登记建档": "Registered",
+    "不予纳入": "Not included",
+    "疑似未登记对象": "Possible discoveries",
 }
 
 

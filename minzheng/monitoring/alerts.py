@@ -167,6 +167,12 @@ class AlertEvent(models.Model):
         return f"{self.alert_id} {self.action}"
 
 
+class DiscoveryQuerySet(models.QuerySet):
+    def visible_to(self, actor: object) -> DiscoveryQuerySet:
+        """Discoveries whose record names a division in ``actor``'s jurisdiction."""
+        return cast(DiscoveryQuerySet, restrict(self, actor, "division"))
+
+
 class Discovery(Timestamped):
     """Someone outside the registry who trips a rule (e.g. a large medical cost): kept
     apart for the county to review, never a warning (there is no household to warn about)."""
@@ -190,6 +196,13 @@ class Discovery(Timestamped):
     evidence = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     run = models.ForeignKey(MonitorRun, null=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_on = models.DateField(null=True, blank=True)
+
+    objects = DiscoveryQuerySet.as_manager()
 
     class Meta:
         verbose_name = "疑似未登记困难对象 / possible discovery"

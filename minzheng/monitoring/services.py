@@ -284,3 +284,33 @@ def fanpin_coverage(actor: User, day: dt.date) -> dict[str, dict[str, int]]:
         cell["persons"] += 1
         cell["covered"] += int(person in assisted)
     return out
+
+
+@transaction.atomic
+def discovery_decide(*, actor: User, discovery: Any, registered: bool, note: str,
+                     on: dt.date | None = None) -> Any:  # fmt: skip
+    """County staff close a possible discovery: registered (the household now has a file —
+    the next pass warns about it like any other) or dismissed, with a reason either way."""
+    from minzheng.monitoring.alerts import Discovery
+
+    found = Discovery.objects.select_for_update().select_related("division").get(pk=discovery.pk)
+    if not (actor.has_role(Role.REVIEWER) or actor.has_role(Role.APPROVER)) or not covers(
+        actor, found.division
+    ):
+        raise AlertError("forbidden", "仅辖区县级人员可处理", "county staff of the area only")
+    if found.status != Discovery.Status.OPEN:
+        raise AlertError("bad_state", "该线索已处理", "this discovery was already decided")
+    if not note.strip():
+        raise AlertError("note", "请说明核查情况", "say what the check found")
+    found.status = Discovery.Status.REGISTERED if registered else Discovery.Status.DISMISSED
+    found.note, found.decided_by, found.decided_on = note.strip(), actor, on or dt.date.today()
+    found.save(update_fields=["status", "note", "decided_by", "decided_on", "updated_at"])
+    audit_record(
+        actor=actor,
+        events=[
+            Audit(action="discovery_decide", object_type="discovery", object_id=found.pk,
+                  changes={"status": found.status},
+                  summary=f"疑似未登记对象 {found.name}：{found.get_status_display()}")
+        ],
+    )  # fmt: skip
+    return found

@@ -72,3 +72,27 @@ def test_the_clerical_queue_links_a_record_when_the_caseworker_says_so(world, cl
     rec.refresh_from_db()
     assert (rec.person_id, rec.link_method) == (t1.pk, LinkMethod.CLERICAL)
     assert ClericalPair.objects.get().status == ClericalPair.Status.ACCEPTED
+
+
+def test_a_discovery_is_checked_by_the_county_and_closed_with_a_reason(world, client):
+    from minzheng.monitoring.alerts import Discovery
+
+    township = world.households["t1"].hukou_division
+    found = Discovery.objects.create(rule="medical_burden", identity="X|1990-01-01|440106001000",
+                                     name="院外甲", division=township, raised_on=dt.date(2024, 6, 30),
+                                     amount_fen=2_500_000)  # fmt: skip
+    elsewhere = login(client, world.users["county2"])
+    assert "院外甲" not in elsewhere.get(reverse("monitoring:discoveries")).content.decode()
+    step = reverse("monitoring:discovery_step", args=[found.pk])
+    assert elsewhere.post(step, {"decision": "dismissed", "note": "x"}).status_code == 404
+    town = login(client, world.users["town1"])
+    assert "院外甲" in town.get(reverse("monitoring:discoveries")).content.decode()
+    town.post(step, {"decision": "registered", "note": "已入户"})
+    assert Discovery.objects.get().status == Discovery.Status.OPEN  # townships only look
+    county = login(client, world.users["county1"])
+    county.post(step, {"decision": "registered", "note": ""})
+    assert Discovery.objects.get().status == Discovery.Status.OPEN  # a reason is required
+    county.post(step, {"decision": "registered", "note": "已登记建档 T9-HH"})
+    got = Discovery.objects.get()
+    assert (got.status, got.decided_by, got.note) == ("registered", world.users["county1"],
+                                                      "已登记建档 T9-HH")  # fmt: skip

@@ -217,6 +217,10 @@ MONITORING: dict[str, Callable[[Any, Any], list[tuple[str, dict, dict]]]] = {
         ("post", {"pk": FOREIGN["pair"].pk}, {"same": "yes"})
     ],
     "monitoring:feeds": lambda hh, a: [("get", {}, {})],
+    "monitoring:discoveries": lambda hh, a: [("get", {}, {}), ("get", {}, {"status": "open"})],
+    "monitoring:discovery_step": lambda hh, a: [
+        ("post", {"pk": FOREIGN["discovery"].pk}, {"decision": "dismissed", "note": "探测"})
+    ],
     "monitoring:feed_batch": lambda hh, a: [("get", {"pk": FOREIGN["pair"].feed_record.batch_id}, {})],
 }  # fmt: skip
 
@@ -232,6 +236,18 @@ def _foreign_pair(hh: Any, person: Any) -> Any:
         division_code=township.code, division=township, row_hash="x",
     )  # fmt: skip
     return ClericalPair.objects.create(feed_record=rec, person=person, match_probability=0.8)
+
+
+def _foreign_discovery(hh: Any) -> Any:
+    """Someone outside the registry found in ``hh``'s township (secret: the name)."""
+    import datetime as dt
+
+    from minzheng.monitoring.alerts import Discovery
+
+    return Discovery.objects.create(
+        rule="medical_burden", identity=f"{hh.ref}|外", name=f"{hh.ref}院外",
+        division=hh.residence_division or hh.hukou_division, raised_on=dt.date(2024, 6, 30),
+    )  # fmt: skip
 
 
 def _foreign_alert(hh: Any) -> Any:
@@ -327,6 +343,7 @@ def _run_probes(world: World, client: Any) -> Probe:
             "town1": _foreign_attachment(world, "town2", cases["town1"]),
         }
         alerts = {"county1": _foreign_alert(y_hh), "town1": _foreign_alert(t2_hh)}
+        found = {"county1": _foreign_discovery(y_hh), "town1": _foreign_discovery(t2_hh)}
         pairs_of = {"county1": _foreign_pair(y_hh, y_people[0]),
                     "town1": _foreign_pair(t2_hh, t2_people[0])}  # fmt: skip
     result = Probe(secrets=[])
@@ -334,7 +351,8 @@ def _run_probes(world: World, client: Any) -> Probe:
     for who, hh, people in pairs:
         FOREIGN["case"], FOREIGN["attachment"] = cases[who], papers[who]
         FOREIGN["alert"], FOREIGN["pair"] = alerts[who], pairs_of[who]
-        result.secrets = [*secrets_of(hh, people), "乙一.csv", cases[who].ref]
+        FOREIGN["discovery"] = found[who]
+        result.secrets = [*secrets_of(hh, people), "乙一.csv", cases[who].ref, f"{hh.ref}院外"]
         user = world.users[who]
         for route, regex in routes:
             is_api = regex.startswith("api/v1/")
@@ -367,6 +385,12 @@ def _run_probes(world: World, client: Any) -> Probe:
             status="pending"
         )
         result.leaks += [f"another area's link was decided: {p.pk}" for p in decided]
+        from minzheng.monitoring.alerts import Discovery
+
+        closed = Discovery.objects.filter(pk__in=[d.pk for d in found.values()]).exclude(
+            status="open"
+        )
+        result.leaks += [f"another area's discovery was decided: {d.pk}" for d in closed]
     return result
 
 
