@@ -91,3 +91,41 @@ def layers_load_csv(path: Path, *, valid_from: dt.date, source: str = "list:synt
     with transaction.atomic():
         made = LayerMembership.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
     return len(made)
+
+
+RULE_LAYERS = ("bianyuan", "gangxing")  # decided by the assistance rules over the registry
+
+
+def layers_from_rules(tables: dict, as_of: dt.date, *, runner: object = None) -> dict[str, int]:
+    """低保边缘 and 刚性支出困难 households by the assistance rule sets (the same definitions
+    the calculator and the batch use) over the day's snapshot: their members hold the layer
+    (source ``rule``) while the rule holds. Adds what is missing, ends what no longer holds."""
+    from minzheng.assistance.batch import eligibility_batch
+    from minzheng.assistance.catalogue import engine_table
+    from minzheng.assistance.parameters import effective_rows
+    from minzheng.monitoring.models import LayerMembership
+    from minzheng.registry.models import Person
+
+    results = eligibility_batch(tables, as_of=as_of, parameter=engine_table(effective_rows()),
+                                programmes=RULE_LAYERS, runner=runner, indicators=False)  # fmt: skip
+    wanted: set[tuple[int, str]] = set()
+    for layer, result in results.items():
+        households = result.flagged().column("subject_sk").to_pylist()
+        for start in range(0, len(households), 900):
+            members = Person.objects.filter(
+                household_id__in=households[start : start + 900], died_on__isnull=True
+            ).values_list("pk", flat=True)
+            wanted.update((pk, layer) for pk in members)
+    current = {
+        (m.person_id, m.layer): m.pk
+        for m in LayerMembership.objects.as_of(as_of).filter(source="rule", layer__in=RULE_LAYERS)
+    }
+    with transaction.atomic():
+        gone = [pk for key, pk in current.items() if key not in wanted]
+        LayerMembership.objects.filter(pk__in=gone).update(valid_to=as_of)
+        LayerMembership.objects.bulk_create(
+            [LayerMembership(person_id=p, layer=lay, source="rule", valid_from=as_of)
+             for p, lay in sorted(wanted - set(current))],
+            ignore_conflicts=True, batch_size=5000,
+        )  # fmt: skip
+    return {"added": len(wanted - set(current)), "ended": len(gone)}

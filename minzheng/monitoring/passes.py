@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
-from minzheng.monitoring.layers import layers_refresh
+from minzheng.monitoring.layers import layers_from_rules, layers_refresh
 from minzheng.monitoring.rules import WarningRule, default_rules
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ class PassSummary:
     per_rule: dict[str, dict[str, int]] = field(default_factory=dict)
     per_division: dict[str, int] = field(default_factory=dict)
     linkage: dict[str, Any] = field(default_factory=dict)
+    layers: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -67,6 +68,7 @@ class PassSummary:
             "per_rule": self.per_rule,
             "per_division": dict(sorted(self.per_division.items())),
             "linkage": self.linkage,
+            "layers": self.layers,
             "seconds": round(self.seconds, 2),
         }
 
@@ -327,6 +329,7 @@ def monitor_run(
         layers_refresh(day)
         tick(2, steps)
         snap = snapshot_take(on=day)
+        summary.layers = layers_from_rules(snap.tables, day, runner=active)
         base = {**snap.tables, "parameter": engine_table(effective_rows())}
         townships = _townships()
         tick(3, steps)

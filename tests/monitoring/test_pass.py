@@ -183,3 +183,25 @@ def test_layers_follow_enrolments_and_the_rural_revitalisation_list(world):
     assert got == {(p.pk, "dibao", "") for p in t1} | {(y1[0].pk, "fanpin", "突发严重困难户")}
     Enrolment.objects.update(state="terminated")
     assert passes.layers_refresh(AS_OF + dt.timedelta(days=1))["ended"] == 3
+
+
+def test_marginal_households_join_their_layer_by_the_assistance_rule(world):
+    """丙 household: 1,700 yuan a month for 2 (850 each) — above the urban dibao line (706.60)
+    and below 150% of it — is 低保边缘 by the rule; the pass gives its members the layer and
+    ends it when the income rises."""
+    from minzheng.registry.models import Household, Income
+
+    Household.objects.filter(pk=world.households["t2"].pk).update(urban=True)
+    t2 = world.persons["t2"]
+    wage = Income.objects.create(person=t2[0], kind="wage", monthly_fen=170_000,
+                                 valid_from=dt.date(2024, 1, 1))  # fmt: skip
+    first = passes.monitor_run(as_of=AS_OF, link=False, rules=["school_dropout"])
+    assert first.layers == {"added": 2, "ended": 0}
+    rule_layers = LayerMembership.objects.as_of(AS_OF).filter(source="rule")
+    assert set(rule_layers.values_list("person_id", "layer")) == {(p.pk, "bianyuan") for p in t2}
+    later = AS_OF + dt.timedelta(days=1)
+    Income.objects.filter(pk=wage.pk).update(valid_to=later)
+    Income.objects.create(person=t2[0], kind="wage", monthly_fen=900_000, valid_from=later)
+    assert passes.monitor_run(as_of=later, link=False, rules=["school_dropout"]).layers == {
+        "added": 0, "ended": 2
+    }  # fmt: skip
