@@ -108,3 +108,23 @@ def test_default_config_maps_the_service_tables() -> None:
     cfg = load_config()
     assert cfg.column("left", "division") == "division_code"
     assert cfg.right["division"] == ["hukou_division", "residence_division"]
+
+
+def test_links_are_written_as_the_orm_reads_them(world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from minzheng.monitoring.linkage.services import _write_links
+    from minzheng.monitoring.models import FeedRecord
+    from tests.monitoring.test_pass import record
+
+    rec = record("death", None, dt.date(2024, 5, 1))
+    person = world.persons["t1"][0]
+    pair = {"left_id": rec.pk, "right_id": person.pk, "match_probability": 0.97,
+            "method": "probabilistic"}  # fmt: skip
+    assert _write_links([pair]) == 1
+    got = FeedRecord.objects.get(pk=rec.pk)
+    assert (got.person_id, got.match_probability, got.link_method) == (person.pk, 0.97,
+                                                                       "probabilistic")  # fmt: skip
+    assert got.linked_at is not None and abs((timezone.now() - got.linked_at).total_seconds()) < 60
