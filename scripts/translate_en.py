@@ -453,6 +453,13 @@ EN = {
     "已登记建档": "Registered",
     "不予纳入": "Not included",
     "疑似未登记对象": "Possible discoveries",
+    "办结": "Close",
+    "身份证号": "ID number",
+    "按等级": "By severity",
+    "等级": "Severity",
+    "未办结": "Open",
+    "按乡镇（街道）": "By township",
+    "仅逾期": "Overdue only",
 }
 
 
@@ -467,8 +474,8 @@ def main() -> int:
             entry.msgstr = EN[entry.msgid]
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
-        elif not entry.msgstr:
-            missing.append(entry.msgid)
+        elif entry.msgid and (not entry.msgstr or "fuzzy" in entry.flags):
+            missing.append(entry.msgid)  # a fuzzy guess is not a translation
     po.save()
     po.save_as_mofile(str(po_path.with_suffix(".mo")))
     for m in missing:

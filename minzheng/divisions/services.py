@@ -197,7 +197,9 @@ def divisions_load_history(*, path: Path | None = None) -> LoadResult:
 
 
 def _referencing_fields() -> list[tuple[type[models.Model], str]]:
-    """Every (model, field) holding a foreign key to Division, outside the divisions app."""
+    """Every (model, field) holding a foreign key to Division, outside the divisions app,
+    except records of the past that keep the division as it was (``keeps_historical_divisions``:
+    statistics snapshots)."""
     out = []
     for f in Division._meta.get_fields(include_hidden=True):
         rel: Any = f
@@ -205,6 +207,7 @@ def _referencing_fields() -> list[tuple[type[models.Model], str]]:
             rel.auto_created
             and rel.one_to_many
             and rel.related_model._meta.app_label != "divisions"
+            and not getattr(rel.related_model, "keeps_historical_divisions", False)
         ):
             out.append((rel.related_model, rel.field.name))
     return out

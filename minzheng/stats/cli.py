@@ -7,9 +7,14 @@ import json
 import click
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def stats() -> None:
-    """Official statistics (form JBZH0001): snapshots of the indicator catalogue."""
+    """Official statistics (form JBZH0001): snapshots of the indicator catalogue.
+
+    \b
+    Example:
+      minzheng stats snapshot --period 2024Q3
+    """
 
 
 @stats.command("snapshot")
@@ -20,9 +25,9 @@ def snapshot_cmd(period: str, as_of: str | None) -> None:
 
     A period not yet over gives a provisional snapshot. Prints a JSON summary.
 
+    \b
     Example:
-
-        minzheng stats snapshot --period 2024Q3
+      minzheng stats snapshot --period 2024Q3
     """
     import datetime as dt
 

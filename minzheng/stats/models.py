@@ -25,6 +25,9 @@ class ImmutableQuerySet(models.QuerySet):
 
 class Immutable(models.Model):
     objects = ImmutableQuerySet.as_manager()
+    # A figure of a past period belongs to the division as it was then: a later merge or
+    # re-coding leaves it where it is (minzheng.divisions.services skips such models).
+    keeps_historical_divisions = True
 
     class Meta:
         abstract = True

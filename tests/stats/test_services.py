@@ -197,3 +197,14 @@ def test_the_command_prints_a_summary(province):
     assert out["period"] == "2024Q3" and out["version"] == 1 and not out["provisional"]
     bad = CliRunner().invoke(main, ["stats", "snapshot", "--period", "2024Q9"])
     assert bad.exit_code != 0 and "2024Q3" in bad.output
+
+
+def test_a_division_merge_leaves_past_figures_where_they_were(db):
+    from minzheng.divisions.models import Division
+    from minzheng.divisions.services import _referencing_fields
+    from minzheng.stats.models import Snapshot, SnapshotValue
+
+    models = {m for m, _ in _referencing_fields()}
+    assert SnapshotValue not in models and Snapshot not in models
+    assert any(m._meta.label == "registry.Household" for m in models)
+    assert Division.objects.exists()
