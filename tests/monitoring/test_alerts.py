@@ -135,3 +135,22 @@ def test_pages_a_caseworker_uses(world, red, client):
     download = c.get(reverse("monitoring:download"))
     assert download.status_code == 200 and "预警编号" in download.content.decode("utf-8-sig")
     assert c.get(reverse("monitoring:dashboard")).status_code == 200
+
+
+def test_the_fanpin_indicator_counts_each_subtype_and_those_also_assisted(world):
+    from minzheng.monitoring.services import fanpin_coverage
+
+    t1, y1 = world.persons["t1"], world.persons["y1"]
+    for p in (t1[0], t1[1]):
+        layer(p, "fanpin", "脱贫不稳定户")
+    layer(t1[0], "dibao")
+    layer(y1[0], "fanpin", "突发严重困难户")
+    layer(y1[0], "tekun")
+    layer(y1[1], "fanpin", "突发严重困难户")
+    assert fanpin_coverage(world.users["nation"], AS_OF) == {
+        "脱贫不稳定户": {"persons": 2, "covered": 1},
+        "突发严重困难户": {"persons": 2, "covered": 1},
+    }
+    assert fanpin_coverage(world.users["county1"], AS_OF) == {
+        "脱贫不稳定户": {"persons": 2, "covered": 1}
+    }
