@@ -302,7 +302,9 @@ def discovery_decide(*, actor: User, discovery: Any, registered: bool, note: str
     the next pass warns about it like any other) or dismissed, with a reason either way."""
     from minzheng.monitoring.alerts import Discovery
 
-    found = Discovery.objects.select_for_update().select_related("division").get(pk=discovery.pk)
+    found = (Discovery.objects.select_for_update(of=("self",)).select_related("division")).get(
+        pk=discovery.pk
+    )  # division is nullable: lock only the discovery row
     if not (actor.has_role(Role.REVIEWER) or actor.has_role(Role.APPROVER)) or not covers(
         actor, found.division
     ):
