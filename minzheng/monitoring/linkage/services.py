@@ -135,9 +135,31 @@ def _write_links(pairs: list[dict[str, Any]]) -> int:
         for p in pairs
     ]  # fmt: skip
     with connection.cursor() as cur:
-        for start in range(0, len(rows), 20_000):
-            cur.executemany(sql, rows[start : start + 20_000])
+        if connection.vendor == "postgresql":
+            _update_from_copy(cur, table, rows)
+        else:
+            for start in range(0, len(rows), 20_000):
+                cur.executemany(sql, rows[start : start + 20_000])
     return len(rows)
+
+
+def _update_from_copy(cur: Any, table: str, rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL: COPY the links into a temporary table and update in one statement (one
+    round trip per million rather than one per row; row-level security still judges the
+    UPDATE, in the caller's scope)."""
+    cur.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS mz_links (person_id bigint, p double precision, "
+        "method varchar(16), at timestamptz, id bigint) ON COMMIT DROP"
+    )
+    cur.execute("TRUNCATE mz_links")
+    with cur.cursor.copy("COPY mz_links (person_id, p, method, at, id) FROM STDIN") as copy:
+        for person, p, method, at, _, pk in rows:
+            copy.write_row((person, p, method, at, pk))
+    cur.execute(
+        f'UPDATE "{table}" f SET person_id = l.person_id, match_probability = l.p, '
+        "link_method = l.method, linked_at = l.at, updated_at = l.at FROM mz_links l "
+        "WHERE f.id = l.id"
+    )
 
 
 def _queue(pairs: list[dict[str, Any]]) -> int:
