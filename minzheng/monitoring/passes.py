@@ -131,8 +131,12 @@ def layer_input(as_of: dt.date) -> pa.Table:
     )
 
 
-def rule_inputs(rule: WarningRule, as_of: dt.date) -> dict[str, pa.Table]:
-    """The feed and layer tables ``rule`` reads (registry tables and parameters aside)."""
+def rule_inputs(
+    rule: WarningRule, as_of: dt.date, cache: dict[str, pa.Table] | None = None
+) -> dict[str, pa.Table]:
+    """The feed and layer tables ``rule`` reads (registry tables and parameters aside).
+
+    ``cache`` keeps the layer table across the rules of one pass (every rule reads it)."""
     from minzheng.monitoring.feeds.kinds import kind as feed_kind
     from minzheng.monitoring.rules import LAYER_INPUT
 
@@ -140,7 +144,12 @@ def rule_inputs(rule: WarningRule, as_of: dt.date) -> dict[str, pa.Table]:
     out: dict[str, pa.Table] = {}
     for name, spec in rule.ruleset.inputs.items():
         if name == LAYER_INPUT:
-            out[name] = layer_input(as_of)
+            if cache is None:
+                out[name] = layer_input(as_of)
+            else:
+                if name not in cache:
+                    cache[name] = layer_input(as_of)
+                out[name] = cache[name]
         else:
             out[name] = feed_input(name, spec.columns, spec.date, as_of, since)
             declared = feed_kind(name)
@@ -332,9 +341,10 @@ def monitor_run(
         summary.layers = layers_from_rules(snap.tables, day, runner=active)
         base = {**snap.tables, "parameter": engine_table(effective_rows())}
         townships = _townships()
+        read: dict[str, pa.Table] = {}  # inputs every rule reads, read once
         tick(3, steps)
         for i, (name, rule) in enumerate(sorted(chosen.items()), start=4):
-            result = engine_run(rule.ruleset, {**base, **rule_inputs(rule, day)}, as_of=day,
+            result = engine_run(rule.ruleset, {**base, **rule_inputs(rule, day, read)}, as_of=day,
                                 runner=active, indicators=False, check_parameters=False,
                                 flagged_only=True)  # fmt: skip
             flagged = result.flagged()
