@@ -38,6 +38,17 @@ def _disk_full_exit(exc: BaseException) -> None:
         raise click.ClickException(" / ".join(DISK_FULL)) from exc
 
 
+def import_summary(data: dict[str, Any], report: Path | None, keys: tuple[str, ...]) -> None:
+    """An import's end: the full JSON report to ``report``, ``keys`` of it as one JSON line
+    on stdout, and the count in words on stderr."""
+    if report:
+        report.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    click.echo(json.dumps({k: data[k] for k in keys}, ensure_ascii=False))
+    click.echo(
+        f"导入成功 {data['rows'] - data['rejected']} 条，失败 {data['rejected']} 条", err=True
+    )
+
+
 def _progress(label: str) -> Any:
     def report(done: int, total: int) -> None:
         pct = 100 * done // max(total, 1)
@@ -185,13 +196,8 @@ def import_registry(
     except Exception as exc:
         _disk_full_exit(exc)
         raise
-    data = result.as_dict()
-    if report:
-        report.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
-    summary = {k: data[k] for k in ("rows", "created", "updated", "unchanged", "rejected")}
-    click.echo(json.dumps(summary, ensure_ascii=False))
-    click.echo(
-        f"导入成功 {data['rows'] - data['rejected']} 条，失败 {data['rejected']} 条", err=True
+    import_summary(
+        result.as_dict(), report, ("rows", "created", "updated", "unchanged", "rejected")
     )
 
 

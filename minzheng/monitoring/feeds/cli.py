@@ -36,7 +36,7 @@ def feed(
       minzheng import feed medical 医保结算_202407.xlsx --report report.json
       minzheng import feed --list
     """
-    from minzheng.cli import _progress, setup_django
+    from minzheng.cli import _disk_full_exit, _progress, import_summary, setup_django
 
     setup_django()
     if list_kinds:
@@ -59,18 +59,10 @@ def feed(
     except LookupError as exc:
         raise click.ClickException(str(exc)) from exc
     except Exception as exc:
-        from minzheng.cli import _disk_full_exit
-
         _disk_full_exit(exc)
         raise
-    data = result.as_dict()
-    if report:
-        report.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     keys = ("kind", "rows", "created", "updated", "unchanged", "rejected", "id_invalid", "batch")
-    click.echo(json.dumps({k: data[k] for k in keys}, ensure_ascii=False))
-    click.echo(
-        f"导入成功 {data['rows'] - data['rejected']} 条，失败 {data['rejected']} 条", err=True
-    )
+    import_summary(result.as_dict(), report, keys)
 
 
 @click.command("feed")
