@@ -13,6 +13,15 @@ from minzheng.settings import *  # noqa: F403
 if not os.environ.get("SECRET_KEY"):
     raise RuntimeError("SECRET_KEY must be set in production (生产环境必须设置 SECRET_KEY)")
 SECRET_KEY = os.environ["SECRET_KEY"]
+# Rotation: the new key signs, the old ones (comma-separated) still verify sessions,
+# password-reset links and signed values until they are removed (docs/operations.md §10).
+SECRET_KEY_FALLBACKS = [
+    k.strip() for k in os.environ.get("MINZHENG_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()
+]
+# Stale-job recovery (minzheng.jobs.recovery): heartbeat interval, timeout, attempts.
+MINZHENG_JOB_HEARTBEAT_SECONDS = float(os.environ.get("MINZHENG_JOB_HEARTBEAT_SECONDS", "10"))
+MINZHENG_JOB_STALE_SECONDS = float(os.environ.get("MINZHENG_JOB_STALE_SECONDS", "60"))
+MINZHENG_JOB_MAX_ATTEMPTS = int(os.environ.get("MINZHENG_JOB_MAX_ATTEMPTS", "3"))
 DEBUG = False
 MINZHENG_2FA = os.environ.get("MINZHENG_2FA", "roles")
 

@@ -7,7 +7,11 @@ from django.db import models
 
 
 class Job(models.Model):
-    """A task enqueued through the django-tasks API and run by the huey worker."""
+    """A task enqueued through the django-tasks API and run by the huey worker.
+
+    ``status``: READY, RUNNING, SUCCESSFUL, FAILED (django-tasks), CANCELLED, and
+    INTERRUPTED — its worker died and it was not re-run (not safe to, or out of attempts).
+    """
 
     id = models.CharField(primary_key=True, max_length=64)
     task_path = models.CharField(max_length=200)
@@ -30,6 +34,10 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     last_attempted_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The worker running the job writes this every few seconds; a RUNNING job whose
+    # heartbeat is older than MINZHENG_JOB_STALE_SECONDS lost its worker (minzheng.jobs.recovery).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)  # runs started, re-runs included
 
     class Meta:
         ordering = ["-enqueued_at"]

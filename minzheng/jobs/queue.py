@@ -29,12 +29,16 @@ def huey_app() -> Any:
 
 
 def run_job_task() -> Any:
-    """The huey task that runs a :class:`Job` (registered on the huey instance once)."""
+    """The huey task that runs a :class:`Job` (registered on the huey instance once), with
+    the stale-job recovery the worker runs at start and every minute."""
     return _registered()
 
 
 @lru_cache(maxsize=1)
 def _registered() -> Any:
+    from minzheng.jobs import recovery
     from minzheng.jobs.runner import run_job
 
-    return huey_app().task(retries=0, name="minzheng.run_job")(run_job)
+    huey = huey_app()
+    recovery.register(huey)
+    return huey.task(retries=0, name="minzheng.run_job")(run_job)

@@ -124,10 +124,51 @@ def check_row_security() -> Check:
     return Check("rls", ok, message, fix)
 
 
+QUEUE_WAIT = dt.timedelta(minutes=5)
+
+
+def check_jobs() -> Check:
+    """No background job lost its worker, and queued jobs are being picked up."""
+    from minzheng.jobs.models import Job
+    from minzheng.jobs.recovery import stale_after, stale_jobs
+
+    now = timezone.now()
+    stale = list(stale_jobs(now).values_list("label", "task_path")[:100])
+    waiting = Job.objects.filter(status="READY", enqueued_at__lt=now - QUEUE_WAIT).exclude(
+        run_after__gt=now
+    )
+    if stale:
+        names = "、".join((label or path.rsplit(".", 1)[-1]) for label, path in stale[:3])
+        secs = int(stale_after().total_seconds())
+        return Check(
+            "jobs",
+            False,
+            f"有 {len(stale)} 个后台任务的工作进程已停止（超过 {secs} 秒没有心跳）：{names} / "
+            f"{len(stale)} background jobs lost their worker (no heartbeat for {secs} s)",
+            "启动或重启后台任务进程（systemctl restart minzheng-worker），它会把可安全重跑的任务"
+            "重新排队，其余标为“已中断” / start or restart the worker: it re-queues the jobs that "
+            "are safe to re-run and marks the others interrupted",
+        )
+    if n := waiting.count():
+        return Check(
+            "jobs",
+            False,
+            f"有 {n} 个后台任务排队超过 {QUEUE_WAIT.seconds // 60} 分钟无人处理，后台任务进程可能"
+            f"没有运行 / {n} jobs have waited over {QUEUE_WAIT.seconds // 60} minutes: "
+            "is the worker running?",
+            "systemctl status minzheng-worker；检查 REDIS_URL / check REDIS_URL",
+        )
+    week = Job.objects.filter(status="INTERRUPTED", finished_at__gte=now - dt.timedelta(days=7))
+    note = f"；近 7 天有 {k} 个任务中断未重跑（见任务中心）" if (k := week.count()) else ""
+    note_en = f"; {k} jobs interrupted in the last 7 days (see the job centre)" if k else ""
+    return Check("jobs", True, f"后台任务正常{note} / background jobs healthy{note_en}")
+
+
 CHECKS: list[Callable[[], Check]] = [
     check_database,
     check_migrations,
     check_row_security,
+    check_jobs,
     check_static,
     check_disk,
     check_clock,

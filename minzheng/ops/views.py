@@ -39,11 +39,20 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     """Prometheus text format; loopback or the configured bearer token only."""
     if not _allowed(request):
         return HttpResponse(status=403)
+    return HttpResponse(metrics.exposition(gauges()), content_type="text/plain; version=0.0.4")
+
+
+def gauges() -> dict[str, float]:
+    """Read from the database, so every gunicorn process reports the same values."""
+    from minzheng.jobs.models import Job
+    from minzheng.jobs.recovery import stale_jobs
     from minzheng.registry.models import ImportBatch
 
-    extra = {
+    return {
         "imports_running": float(
             ImportBatch.objects.filter(status__in=["queued", "running"]).count()
-        )
+        ),
+        "jobs_queued": float(Job.objects.filter(status="READY").count()),
+        "jobs_running": float(Job.objects.filter(status="RUNNING").count()),
+        "jobs_stale": float(stale_jobs().count()),
     }
-    return HttpResponse(metrics.exposition(extra), content_type="text/plain; version=0.0.4")
