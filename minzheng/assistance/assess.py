@@ -110,7 +110,11 @@ def parse(doc: Any, *, today: dt.date | None = None) -> Household:
              "emergency", "parameters"}  # fmt: skip
     _unknown(doc, known, "$")
     division = str(doc.get("division") or "").strip()
-    if not (division.isascii() and division.isdigit()) or len(division) not in (2, 4, 6, 9, 12):
+    if (
+        not (division.isascii() and division.isdigit())
+        or len(division) not in (2, 4, 6, 9, 12)
+        or not division.strip("0")  # "000000": no province, nowhere to take standards from
+    ):
         raise AssessError(
             "division", "须为 2–12 位区划代码", "must be a division code (2–12 digits)"
         )

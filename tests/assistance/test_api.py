@@ -128,6 +128,7 @@ def test_a_retired_division_is_answered_for_its_successor(ladder, county1):
     ("doc", "field"),
     [
         (household(division="999999"), "division"),
+        (household(division="000000"), "division"),  # found by schemathesis: was a 500
         (household(parameters={"dibao_standard": "abc"}), "parameters.dibao_standard"),
         (household(parameters={"no_such": "1"}), "parameters.no_such"),
         (household(parameters={"dibao_standard": "800.001"}), "parameters.dibao_standard"),

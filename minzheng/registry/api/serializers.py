@@ -255,8 +255,14 @@ class IdSearchSerializer(serializers.Serializer):
 
 
 class HouseholdUpdateSerializer(serializers.Serializer):
-    address = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    # The length is checked on the text as sent (what the schema promises), then trimmed.
+    address = serializers.CharField(
+        max_length=200, allow_blank=True, required=False, trim_whitespace=False
+    )
     residence_division = DivisionCodeField(
         required=False, help_text="须在本人辖区内 / must lie inside your jurisdiction"
     )
     urban = serializers.BooleanField(allow_null=True, required=False)
+
+    def validate_address(self, value: str) -> str:
+        return value.strip()
