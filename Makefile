@@ -12,7 +12,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 EXTRAS ?=
 
-.PHONY: demo test check lint fmt types install install-spark serve bench bundle clean
+.PHONY: demo test check lint fmt types install fonts install-spark serve bench bundle clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -27,7 +27,15 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 
-install: $(BIN)/.installed node_modules/.installed
+install: $(BIN)/.installed node_modules/.installed fonts
+
+# A CJK font for the PDF statistics reports, from the OS packages (never fails the install).
+fonts:
+	@fc-list :lang=zh 2>/dev/null | grep -q . \
+	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	       && (apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1 \
+	           || (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei) >/dev/null 2>&1); } \
+	  || echo "note: no CJK font; PDF reports need fonts-wqy-microhei or fonts-noto-cjk (or MINZHENG_CJK_FONT)" >&2
 
 install-spark: | $(UV)
 	$(UV) sync --frozen --inexact --python $(PYTHON) --extra spark

@@ -635,9 +635,11 @@ def manage(args: tuple[str, ...]) -> None:
 
 def _register() -> None:
     """Command groups that live with their apps (each imports only click at load time)."""
+    from minzheng.accounts.cli import user
     from minzheng.assistance.cli import assess, parameters, price_index_cmd, roster, simulate
     from minzheng.workdays.cli import calendar
 
+    main.add_command(user)
     main.add_command(calendar)
     main.add_command(assess)
     main.add_command(parameters)
@@ -649,8 +651,10 @@ def _register() -> None:
 
     register_monitoring(main, import_)
     from minzheng.stats.cli import stats
+    from minzheng.stats.report_cli import report_cmd
 
     main.add_command(stats)
+    main.add_command(report_cmd, "report")
 
 
 _register()

@@ -157,7 +157,10 @@ STATIC_ROOT = data_dir() / "static"
 NODE_MODULES = Path(os.environ.get("MINZHENG_NODE_MODULES") or PACKAGE_DIR.parent / "node_modules")
 STATICFILES_DIRS = [
     (prefix, path)
-    for prefix, path in [("vendor/htmx", NODE_MODULES / "htmx.org" / "dist")]
+    for prefix, path in [
+        ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+        ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
+    ]
     if path.exists()
 ]
 
@@ -262,3 +265,11 @@ MEDIA_URL = "/media/"  # never served directly: attachments go through permissio
 
 # The account named in the audit trail when a CLI command runs without --as.
 MINZHENG_SYSTEM_USER = "system-import"
+# Background jobs: a running job's heartbeat, when it counts as lost, how often it is re-run.
+MINZHENG_JOB_HEARTBEAT_SECONDS = float(os.environ.get("MINZHENG_JOB_HEARTBEAT_SECONDS", "10"))
+MINZHENG_JOB_STALE_SECONDS = float(os.environ.get("MINZHENG_JOB_STALE_SECONDS", "60"))
+MINZHENG_JOB_MAX_ATTEMPTS = int(os.environ.get("MINZHENG_JOB_MAX_ATTEMPTS", "3"))
+# Public statistics: counts below this are withheld, with their complements (stats/suppress.py).
+MINZHENG_SMALL_CELL = int(os.environ.get("MINZHENG_SMALL_CELL", "5"))
+# A CJK font file for the PDF reports (default: the OS packages' fonts, see stats/report.py).
+MINZHENG_CJK_FONT = os.environ.get("MINZHENG_CJK_FONT", "")

@@ -18,6 +18,7 @@ urlpatterns = [
     path("jobs/", include("minzheng.jobs.urls")),
     path("assistance/", include("minzheng.assistance.urls")),
     path("monitoring/", include("minzheng.monitoring.urls")),
+    path("stats/", include("minzheng.stats.urls")),
     path("api/v1/", include("minzheng.api.urls")),
     # Documents, not data: no request transaction (ATOMIC_REQUESTS on PostgreSQL).
     path(

@@ -515,10 +515,16 @@ def collect_static(dest: Path) -> int:
         if _run(cmd, env=env, cwd=ROOT).returncode:
             raise BundleError("collectstatic failed")
         collected = Path(tmp) / "static"
-        if not (collected / "vendor" / "htmx" / "htmx.min.js").exists():
-            raise BundleError(
-                "htmx is missing from the collected static files: run `npm ci` (make install) first"
-            )
+        for lib, main in (("htmx", "htmx.min.js"), ("echarts", "echarts.min.js")):
+            if not (collected / "vendor" / lib / main).exists():
+                raise BundleError(
+                    f"{lib} is missing from the collected static files: run `npm ci` "
+                    "(make install) first"
+                )
+        # ECharts' npm package ships 46 MB of builds; the pages load only echarts.min.js.
+        for extra in (collected / "vendor" / "echarts").iterdir():
+            if extra.name != "echarts.min.js":
+                shutil.rmtree(extra) if extra.is_dir() else extra.unlink()
         shutil.copytree(collected, dest)
     return sum(1 for p in dest.rglob("*") if p.is_file())
 

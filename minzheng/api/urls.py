@@ -1,6 +1,6 @@
-"""REST API v1: sign-in and the registry (mounted at ``/api/v1/``)."""
+"""REST API v1: sign-in, the registry, assessment and statistics data values (mounted at ``/api/v1/``)."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from minzheng.accounts.api import TokenView
@@ -15,5 +15,6 @@ app_name = "api"
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("assess/", AssessView.as_view(), name="assess"),
+    path("", include("minzheng.stats.api")),
     *router.urls,
 ]

@@ -21,6 +21,8 @@ DEMO_ACCOUNTS = (
     ("town1", "440106001", "caseworker", "乡镇经办 caseworker, 五山街道"),
 )
 DEMO_AS_OF = dt.date(2024, 6, 30)
+# The registry's facts hold from here, so that past quarters' statistics have households.
+DEMO_REGISTRY_FROM = dt.date(2023, 1, 1)
 
 
 def initialise(*, townships: bool = True) -> Iterator[str]:
@@ -99,11 +101,12 @@ def demo_setup(*, persons: int, counties: list[str]) -> Iterator[str]:
             persons=persons, province="44", counties=counties, seed=2026, as_of=DEMO_AS_OF
         )
         write(pop, out)
-        counts = population_load(directory=out, on=DEMO_AS_OF)
+        counts = population_load(directory=out, on=DEMO_REGISTRY_FROM)
         yield f"合成人口 synthetic population: {counts.persons} persons, {counts.households} households"
         yield from demo_monitoring(pop, out)
     else:
         yield f"已有人员 existing persons: {Person.objects.count()}"
+    yield from demo_statistics()
     yield f"演示账号 demo accounts (password: {demo_password()}):"
     yield from demo_accounts()
 
@@ -127,3 +130,75 @@ def demo_monitoring(pop: object, out: object) -> Iterator[str]:
         summary = monitor_run(as_of=DEMO_AS_OF)
     yield f"部门数据 department feeds: {rows} records"
     yield f"监测预警 monitoring pass: {summary.new} warnings, {summary.discoveries} discoveries"
+
+
+DEMO_STATS_PERIODS = ("2023Q3", "2023Q4", "2024Q1", "2024Q2")
+
+
+def demo_statistics() -> Iterator[str]:
+    """Programme enrolments for the demo's dibao and tekun layers (their starts spread over
+    the year so that the dashboards' trends move), a few temporary grants, and a statistics
+    snapshot for each quarter up to the demo date."""
+    import random
+
+    from minzheng.accounts.rls import EVERYTHING, acting
+    from minzheng.assistance.models import Enrolment, Programme
+    from minzheng.monitoring.models import LayerMembership
+    from minzheng.registry.models import Household
+    from minzheng.stats.services import stats_snapshot
+
+    rng = random.Random(2026)
+    start, end = dt.date(2023, 7, 1), DEMO_AS_OF
+
+    def day() -> dt.date:
+        return start + dt.timedelta(days=rng.randrange((end - start).days))
+
+    with acting(EVERYTHING):
+        if not Enrolment.objects.exists():
+            rows = []
+            layered = LayerMembership.objects.filter(layer__in=["dibao", "tekun"])
+            wanted: dict[tuple[int, str], int] = {}
+            for person_id, household_id, layer in layered.values_list(
+                "person_id", "person__memberships__household_id", "layer"
+            ).distinct():
+                if household_id is not None:
+                    wanted.setdefault((household_id, layer), person_id)
+            households = Household.objects.in_bulk({h for h, _ in wanted})
+            for (household_id, layer), payee in sorted(wanted.items()):
+                h = households[household_id]
+                size = h.memberships.filter(valid_to__isnull=True).count() or 1
+                covered = size if layer == "dibao" else 1
+                rows.append(
+                    Enrolment(
+                        programme=layer,
+                        household=h,
+                        payee_id=payee,
+                        division_id=h.hukou_division_id,
+                        amount_fen=covered * rng.randrange(30_000, 90_000, 100),
+                        covered_persons=covered,
+                        valid_from=day(),
+                    )
+                )
+            for h in Household.objects.order_by("pk")[::40]:
+                granted = day()
+                rows.append(
+                    Enrolment(
+                        programme=Programme.TEMPORARY,
+                        household=h,
+                        payee_id=h.head_id,
+                        division_id=h.hukou_division_id,
+                        amount_fen=rng.randrange(50_000, 300_000, 1_000),
+                        covered_persons=1,
+                        valid_from=granted,
+                        valid_to=granted + dt.timedelta(days=1),
+                        state="terminated",
+                    )
+                )
+            Enrolment.objects.bulk_create([r for r in rows if r.payee_id], batch_size=2000)
+            yield f"救助对象 enrolments: {len(rows)}"
+        from minzheng.stats.models import Snapshot
+
+        for period in DEMO_STATS_PERIODS:
+            if not Snapshot.objects.filter(period=period).exists():
+                snap = stats_snapshot(period, as_of=DEMO_AS_OF + dt.timedelta(days=1))
+                yield f"统计快照 statistics snapshot {snap}: {snap.rows} figures, {snap.seconds:.1f} s"

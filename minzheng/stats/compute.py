@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from minzheng.stats.catalogue import Catalogue, IndicatorDef, catalogue, rule_files
+from minzheng.stats.catalogue import Catalogue, catalogue, rule_files
 
 PREFIX = {0: 0, 1: 2, 2: 4, 3: 6, 4: 9}  # engine level → code digits
 RATIO_PLACES = Decimal("0.000001")
@@ -46,9 +45,16 @@ def dims_key(dims: Mapping[str, Any]) -> str:
 
 @dataclass
 class Computation:
-    rows: list[Row]
+    """The figures as one Arrow table (code, level, division_code, dims_key, value,
+    numerator, denominator); :attr:`rows` gives them as :class:`Row` objects."""
+
+    table: Any
     engine_seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> list[Row]:
+        return table_rows(self.table)
 
 
 def compute(
@@ -57,24 +63,27 @@ def compute(
     """Every computed indicator of the catalogue for every division level on ``as_of``."""
     import time
 
+    import duckdb
+
     cat = cat or catalogue()
     start = time.perf_counter()
     engine = run_rulesets(inputs, as_of=as_of, cat=cat)
     mid = time.perf_counter()
-    rows: list[Row] = []
-    for ind in cat.computed():
-        if ind.additive:
-            rows.extend(additive_rows(ind, engine))
-    check_rollup(rows)
-    rows.extend(ratio_rows(cat, rows))
+    con = duckdb.connect()
+    try:
+        additive = additive_table(cat, engine, con)
+        check_table(additive, con)
+        table = with_ratios(cat, additive, con)
+    finally:
+        con.close()
     end = time.perf_counter()
-    return Computation(rows, mid - start, {"engine": mid - start, "assemble": end - mid})
+    return Computation(table, mid - start, {"engine": mid - start, "assemble": end - mid})
 
 
 def run_rulesets(
     inputs: Mapping[str, Any], *, as_of: dt.date, cat: Catalogue
-) -> dict[str, dict[str, list[dict[str, Any]]]]:
-    """``ruleset → engine indicator → rows`` for the rule sets the catalogue refers to."""
+) -> dict[str, dict[str, Any]]:
+    """``ruleset → engine indicator → Arrow table`` for the rule sets the catalogue uses."""
     from minzheng.engine.api import run
     from minzheng.engine.backends import runner_for
     from minzheng.engine.rules.loader import load_ruleset
@@ -85,7 +94,7 @@ def run_rulesets(
         if ind.source
         for ref in ind.source.parts.values()
     }
-    out: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    out: dict[str, dict[str, Any]] = {}
     runner = runner_for("duckdb")
     try:
         for path in rule_files():
@@ -94,7 +103,7 @@ def run_rulesets(
                 continue
             given = {n: t for n, t in inputs.items() if n in _reads(rs)}
             result = run(rs, given, as_of=as_of, runner=runner, check_parameters=False)
-            out[rs.name] = {n: t.to_pylist() for n, t in result.indicators.items()}
+            out[rs.name] = dict(result.indicators)
     finally:
         runner.close()
     return out
@@ -104,73 +113,205 @@ def _reads(rs: Any) -> set[str]:
     return {"division", "household", "person", "parameter", *rs.inputs}
 
 
-def additive_rows(ind: IndicatorDef, engine: Mapping[str, Mapping[str, list[dict]]]) -> list[Row]:
-    """The engine rows of ``ind``'s parts, ``where`` applied, summed over dropped dims."""
-    assert ind.source is not None
-    src = ind.source
-    sums: dict[tuple, int] = defaultdict(int)
-    for dim_value, ref in src.parts.items():
-        ruleset, name = ref.split(".")
-        for r in engine[ruleset][name]:
-            if any(r.get(k) != v for k, v in src.where.items()):
-                continue
-            dims = {d: r.get(d) for d in src.by}
+def _literal(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _key_sql(columns: Mapping[str, str]) -> str:
+    """SQL for :func:`dims_key` of a row: dimension name → SQL expression of its value."""
+    if not columns:
+        return "'{}'"
+    items = " || ',' || ".join(
+        f"{_literal(json.dumps(d, ensure_ascii=False) + ':')} || "
+        f"COALESCE(CAST(to_json({columns[d]}) AS VARCHAR), 'null')"
+        for d in sorted(columns)
+    )
+    return f"'{{' || {items} || '}}'"
+
+
+def additive_table(cat: Catalogue, engine: Mapping[str, Mapping[str, Any]], con: Any) -> Any:
+    """Every stock and flow figure: the engine rows of each indicator's parts, ``where``
+    applied, summed over the dimensions the catalogue drops (one DuckDB query)."""
+    selects: list[str] = []
+    for ind in cat.computed():
+        if not ind.additive:
+            continue
+        src = ind.source
+        assert src is not None
+        for dim_value, ref in src.parts.items():
+            ruleset, name = ref.split(".")
+            view = f"t_{len(selects)}"
+            con.register(view, engine[ruleset][name])
+            where = " AND ".join(
+                f'"{k}" IS NULL' if v is None else f'"{k}" = {_literal(v)}'
+                for k, v in src.where.items()
+            )
+            columns = {d: f'"{d}"' for d in src.by}
             if src.dimension:
-                dims[src.dimension] = dim_value
-            key = (int(r["level"]), r["division_code"], dims_key(dims))
-            sums[key] += int(r["value"] or 0)
-    return [
-        Row(ind.code, level, code, json.loads(key), Decimal(value))
-        for (level, code, key), value in sums.items()
-    ]
+                columns[src.dimension] = _literal(dim_value)
+            selects.append(
+                f"SELECT {_literal(ind.code)} AS code, CAST(level AS INTEGER) AS level, "
+                f"division_code, {_key_sql(columns)} AS dims_key, "
+                f"CAST(COALESCE(value, 0) AS HUGEINT) AS value FROM {view}"
+                + (f" WHERE {where}" if where else "")
+            )
+    if not selects:
+        return _empty_table()
+    union = "\nUNION ALL\n".join(selects)
+    return con.sql(
+        "SELECT code, level, division_code, dims_key, CAST(SUM(value) AS DECIMAL(38, 6)) AS value, "
+        "CAST(NULL AS BIGINT) AS numerator, CAST(NULL AS BIGINT) AS denominator "
+        f"FROM ({union}) GROUP BY ALL ORDER BY code, level, division_code, dims_key"
+    ).to_arrow_table()
+
+
+def _empty_table() -> Any:
+    import pyarrow as pa
+
+    return pa.table(
+        {
+            "code": pa.array([], pa.string()),
+            "level": pa.array([], pa.int32()),
+            "division_code": pa.array([], pa.string()),
+            "dims_key": pa.array([], pa.string()),
+            "value": pa.array([], pa.decimal128(38, 6)),
+            "numerator": pa.array([], pa.int64()),
+            "denominator": pa.array([], pa.int64()),
+        }
+    )
 
 
 def check_rollup(rows: Iterable[Row], *, show: int = 5) -> None:
     """Raise :class:`RollupError` unless, at every level, children add up to their parent."""
-    values: dict[tuple, Decimal] = {}
-    children: dict[tuple, Decimal] = defaultdict(Decimal)
-    for r in rows:
-        values[(r.code, r.level, r.division_code, r.dims_key)] = r.value or Decimal(0)
-        if r.level > 0:
-            parent = r.division_code[: PREFIX[r.level - 1]]
-            children[(r.code, r.level - 1, parent, r.dims_key)] += r.value or Decimal(0)
-    bad = [
-        (key, values.get(key, Decimal(0)), total)
-        for key, total in children.items()
-        if values.get(key, Decimal(0)) != total
-    ]
-    bad += [
-        (key, value, Decimal(0))
-        for key, value in values.items()
-        if key[1] < 4 and key not in children and value != 0
-    ]
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        check_table(rows_table(rows), con, show=show)
+    finally:
+        con.close()
+
+
+def check_table(table: Any, con: Any, *, show: int = 5) -> None:
+    """:func:`check_rollup` over a figures table: every parent equals the sum of its
+    children at the next level, and a figure above township level with no children is 0."""
+    con.register("mz_figures", table)
+    cuts = " ".join(f"WHEN {lv} THEN {n}" for lv, n in PREFIX.items())
+    bad = con.sql(
+        f"""
+        WITH kids AS (
+          SELECT code, level - 1 AS level,
+                 substr(division_code, 1, CASE level - 1 {cuts} END) AS division_code,
+                 dims_key, SUM(value) AS total
+          FROM mz_figures WHERE level > 0 GROUP BY ALL)
+        SELECT code, level, division_code, dims_key, parent, children FROM (
+          SELECT COALESCE(v.code, k.code) AS code, COALESCE(v.level, k.level) AS level,
+                 COALESCE(v.division_code, k.division_code) AS division_code,
+                 COALESCE(v.dims_key, k.dims_key) AS dims_key,
+                 COALESCE(v.value, 0) AS parent, COALESCE(k.total, 0) AS children
+          FROM mz_figures v FULL OUTER JOIN kids k
+            ON v.code = k.code AND v.level = k.level AND v.division_code = k.division_code
+           AND v.dims_key = k.dims_key)
+        WHERE level < 4 AND parent <> children
+        ORDER BY code, level, division_code, dims_key"""
+    ).fetchall()
+    con.unregister("mz_figures")
     if bad:
         lines = [
-            f"{code} level {lvl} {div or '(nation)'} {dims}: parent {p}, children sum {c}"
-            for (code, lvl, div, dims), p, c in sorted(bad, key=str)[:show]
+            f"{code} level {lvl} {div or '(nation)'} {dims}: parent {_plain(p)}, "
+            f"children sum {_plain(c)}"
+            for code, lvl, div, dims, p, c in bad[:show]
         ]
         raise RollupError(
             f"roll-up check failed for {len(bad)} figure(s); first: " + "; ".join(lines)
         )
 
 
-def ratio_rows(cat: Catalogue, rows: Iterable[Row]) -> list[Row]:
-    """Ratios from their parts' figures at the same division and dimensions (never averaged)."""
-    index: dict[tuple, Decimal] = {
-        (r.code, r.level, r.division_code, r.dims_key): r.value or Decimal(0) for r in rows
-    }
-    out: list[Row] = []
+def _plain(value: Any) -> str:
+    """5 for Decimal('5.000000'), 2.5 for Decimal('2.500000')."""
+    value = Decimal(value)
+    return str(int(value)) if value == int(value) else str(value.normalize())
+
+
+def rows_table(rows: Iterable[Row]) -> Any:
+    """Rows as a figures table (the shape :func:`compute` returns)."""
+    import pyarrow as pa
+
+    rows = list(rows)
+    table = _empty_table()
+    if not rows:
+        return table
+    return pa.table(
+        {
+            "code": [r.code for r in rows],
+            "level": pa.array([r.level for r in rows], pa.int32()),
+            "division_code": [r.division_code for r in rows],
+            "dims_key": [r.dims_key for r in rows],
+            "value": pa.array([r.value for r in rows], pa.decimal128(38, 6)),
+            "numerator": pa.array([r.numerator for r in rows], pa.int64()),
+            "denominator": pa.array([r.denominator for r in rows], pa.int64()),
+        },
+        schema=table.schema,
+    )
+
+
+def table_rows(table: Any) -> list[Row]:
+    """A figures table as :class:`Row` objects (dimension dicts parsed once per key)."""
+    cols = [table.column(c).to_pylist() for c in table.column_names]
+    dims = {key: json.loads(key) for key in set(cols[3])}
+    return [
+        Row(code, level, division, dict(dims[key]), value, num, den)
+        for code, level, division, key, value, num, den in zip(*cols, strict=True)
+    ]
+
+
+def with_ratios(cat: Catalogue, additive: Any, con: Any) -> Any:
+    """The additive figures plus every ratio, from its parts' figures at the same division
+    and dimensions (never averaged): ``numerator / denominator × factor``, half-even."""
+    import pyarrow as pa
+
+    con.register("mz_additive", additive)
+    out = [additive]
     for ind in cat.indicators.values():
         if ind.kind != "ratio" or ind.ratio is None:
             continue
         num_code, den_code = ind.ratio
-        for (code, level, division, key), den in index.items():
-            if code != den_code:
-                continue
-            num = index.get((num_code, level, division, key), Decimal(0))
-            value = ratio_value(int(num), int(den), ind.factor)
-            out.append(Row(ind.code, level, division, json.loads(key), value, int(num), int(den)))
-    return out
+        parts = con.sql(
+            f"""
+            SELECT d.level, d.division_code, d.dims_key,
+                   CAST(COALESCE(n.value, 0) AS BIGINT) AS num, CAST(d.value AS BIGINT) AS den
+            FROM mz_additive d LEFT JOIN mz_additive n
+              ON n.code = {_literal(num_code)} AND n.level = d.level
+             AND n.division_code = d.division_code AND n.dims_key = d.dims_key
+            WHERE d.code = {_literal(den_code)}
+            ORDER BY d.level, d.division_code, d.dims_key"""
+        ).to_arrow_table()
+        nums, dens = parts.column("num").to_pylist(), parts.column("den").to_pylist()
+        out.append(
+            pa.table(
+                {
+                    "code": pa.array([ind.code] * parts.num_rows, pa.string()),
+                    "level": parts.column("level").cast(pa.int32()),
+                    "division_code": parts.column("division_code"),
+                    "dims_key": parts.column("dims_key"),
+                    "value": pa.array(
+                        [ratio_value(n, d, ind.factor) for n, d in zip(nums, dens, strict=True)],
+                        pa.decimal128(38, 6),
+                    ),
+                    "numerator": pa.array(nums, pa.int64()),
+                    "denominator": pa.array(dens, pa.int64()),
+                },
+                schema=additive.schema,
+            )
+        )
+    con.unregister("mz_additive")
+    return pa.concat_tables(out)
 
 
 def ratio_value(numerator: int, denominator: int, factor: Decimal = Decimal(1)) -> Decimal | None:

@@ -103,3 +103,113 @@ class SnapshotValue(Immutable):
 
     def __str__(self) -> str:
         return f"{self.indicator} {self.division_code or 'nation'} {self.dims_key}: {self.value}"
+
+
+# --- aggregate data sets: values typed in per county, approved bottom-up (issue #7) --------
+
+
+class DataValue(models.Model):
+    """One entered figure of a county for a period, in the base unit of its indicator.
+
+    Only :mod:`minzheng.stats.datasets` writes these (lock, validation and audit live there).
+    """
+
+    # An entered figure of 2024 belongs to the county as it was in 2024 (like snapshots).
+    keeps_historical_divisions = True
+
+    indicator = models.CharField("指标", max_length=16)
+    period = models.CharField("统计期", max_length=7)  # 2024Q3, 2024-07, 2024
+    division = models.ForeignKey(
+        "divisions.Division", on_delete=models.PROTECT, related_name="+", verbose_name="区划"
+    )
+    division_code = models.CharField(max_length=12, db_index=True)  # 12 digits
+    value = models.DecimalField("数值", max_digits=24, decimal_places=2)
+    comment = models.CharField("备注", max_length=500, blank=True)
+    justification = models.CharField("核实说明", max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "填报数值 / entered value"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "period", "division"], name="stats_datavalue_once"
+            )
+        ]
+        indexes = [models.Index(fields=["period", "division_code"], name="stats_dv_period")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.period} {self.division_code}: {self.value}"
+
+
+class ApprovalState(models.TextChoices):
+    OPEN = "open", "未上报"
+    SUBMITTED = "submitted", "已上报"
+    APPROVED = "approved", "已审批"
+    RETURNED = "returned", "已退回"
+
+
+class DataApproval(models.Model):
+    """Where a data set of one division and period stands: a county submits, the level
+    above approves (which locks the values beneath) or returns it with a reason."""
+
+    keeps_historical_divisions = True
+
+    dataset = models.CharField("数据集", max_length=40)
+    period = models.CharField("统计期", max_length=7)
+    division = models.ForeignKey(
+        "divisions.Division", on_delete=models.PROTECT, related_name="+", verbose_name="区划"
+    )
+    division_code = models.CharField(max_length=12, db_index=True)
+    level = models.PositiveSmallIntegerField()
+    state = models.CharField(
+        max_length=12, choices=ApprovalState.choices, default=ApprovalState.OPEN
+    )
+    updated_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "数据集审批 / data set approval"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dataset", "period", "division"], name="stats_approval_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset} {self.period} {self.division_code}: {self.state}"
+
+
+class ApprovalAction(models.TextChoices):
+    SUBMIT = "submit", "上报"
+    APPROVE = "approve", "审批通过"
+    RETURN = "return", "退回"
+
+
+class DataApprovalEvent(Immutable):
+    """One step of a data set's approval (append-only): who, what, when and why."""
+
+    approval = models.ForeignKey(DataApproval, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=12, choices=ApprovalAction.choices)
+    state_before = models.CharField(max_length=12)
+    state_after = models.CharField(max_length=12)
+    reason = models.CharField("理由", max_length=500, blank=True)
+    actor = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "数据集审批记录 / data set approval step"
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.approval} {self.action} {self.at:%Y-%m-%d %H:%M}"

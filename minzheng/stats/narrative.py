@@ -61,6 +61,9 @@ _PERSON = Unit("人", "person", "people", "count")
 _HOUSEHOLD = Unit("户", "household", "households", "count")
 _PERSON_TIME = Unit("人次", "person-time", "person-times", "count")
 _YUAN = Unit("元", "yuan", "yuan", "money")
+_BED = Unit("张", "", "", "count")
+_COUPLE = Unit("对", "couple", "couples", "count")
+_BODY = Unit("具", "body", "bodies", "count")
 
 UNITS: dict[str, Unit] = {
     "人": _PERSON,
@@ -70,8 +73,13 @@ UNITS: dict[str, Unit] = {
     "人次": _PERSON_TIME,
     "万人次": _PERSON_TIME,
     "个": Unit("个", "", "", "count"),
-    "张": Unit("张", "", "", "count"),
-    "对": Unit("对", "couple", "couples", "count"),
+    "张": _BED,
+    "万张": _BED,
+    "对": _COUPLE,
+    "万对": _COUPLE,
+    "具": _BODY,
+    "万具": _BODY,
+    "件": Unit("件", "case", "cases", "count"),
     "小时": Unit("小时", "hour", "hours", "count"),
     "元": _YUAN,
     "万元": _YUAN,

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-_PATTERN = re.compile(r"^(\d{4})(?:Q([1-4])|-(0[1-9]|1[0-2]))?$")
+_PATTERN = re.compile(r"^((?:19|20)\d{2})(?:Q([1-4])|-(0[1-9]|1[0-2]))?$")  # 1900–2099
 
 
 class PeriodError(ValueError):
@@ -49,3 +49,26 @@ def parse_period(text: str) -> Period:
 def _month_end(year: int, month: int) -> dt.date:
     nxt = dt.date(year + month // 12, month % 12 + 1, 1)
     return nxt - dt.timedelta(days=1)
+
+
+def period_kind(label: str) -> str:
+    """``quarter``, ``month`` or ``year``."""
+    p = parse_period(label).label
+    return "quarter" if "Q" in p else "month" if "-" in p else "year"
+
+
+def previous_period(label: str) -> str:
+    """The period of the same kind just before: 2024Q1 → 2023Q4, 2024-01 → 2023-12,
+    2024 → 2023 (上期)."""
+    p = parse_period(label)
+    day = p.start - dt.timedelta(days=1)
+    kind = period_kind(p.label)
+    if kind == "quarter":
+        return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+    return f"{day.year}-{day.month:02d}" if kind == "month" else str(day.year)
+
+
+def year_ago(label: str) -> str:
+    """The same period a year earlier: 2024Q3 → 2023Q3 (上年同期)."""
+    p = parse_period(label)
+    return str(p.end.year - 1) + p.label[4:]

@@ -32,7 +32,10 @@ def values_for(
     if scope.everything:
         return qs
     prefix = scope.prefix or ""
-    return qs.filter(division_code__startswith=prefix, level__gte=_level_of(prefix))
+    own = _level_of(prefix)
+    if level is not None:  # one level: an equality (a range beside it misleads SQLite's plan)
+        return qs.filter(division_code__startswith=prefix) if level >= own else qs.none()
+    return qs.filter(division_code__startswith=prefix, level__gte=own)
 
 
 def _level_of(prefix: str) -> int:

@@ -40,8 +40,9 @@ def stats_snapshot(period: str, *, as_of: dt.date | None = None) -> Snapshot:
     return _store(p, on, provisional, inputs, result.rows, time.perf_counter() - start)
 
 
-def programme_inputs(p: Period, on: dt.date) -> dict[str, Any]:
-    """Enrolments, the year's temporary grants, layer memberships and parameters as Arrow."""
+def programme_inputs(p: Period, on: dt.date, *, households: Any = None) -> dict[str, Any]:
+    """Enrolments, the year's temporary grants, layer memberships and parameters as Arrow
+    (only those of ``households``, a query of household ids, when given)."""
     import pyarrow as pa
 
     from minzheng.assistance.catalogue import engine_table
@@ -49,10 +50,10 @@ def programme_inputs(p: Period, on: dt.date) -> dict[str, Any]:
     from minzheng.assistance.parameters import effective_rows
     from minzheng.monitoring.models import LayerMembership
 
-    def table(qs: Any, names: list[str], fields: list[str]) -> pa.Table | None:
+    def table(qs: Any, names: list[str], fields: list[str]) -> pa.Table:
         rows = list(qs.values_list(*fields))
-        if not rows:
-            return None
+        if not rows:  # an empty table, not a missing one: a division may have no grants
+            return pa.table({n: pa.array([]) for n in names})
         return pa.table([pa.array(list(c)) for c in zip(*rows, strict=True)], names=names)
 
     enrolment = Enrolment.objects.exclude(programme=Programme.TEMPORARY).filter(valid_from__lte=on)
@@ -60,6 +61,10 @@ def programme_inputs(p: Period, on: dt.date) -> dict[str, Any]:
         programme=Programme.TEMPORARY, valid_from__gte=p.year_start, valid_from__lte=on
     )
     layers = LayerMembership.objects.filter(valid_from__lte=on)
+    if households is not None:
+        enrolment = enrolment.filter(household_id__in=households)
+        temporary = temporary.filter(household_id__in=households)
+        layers = layers.filter(person__memberships__household_id__in=households).distinct()
     out = {
         "enrolment": table(
             enrolment,

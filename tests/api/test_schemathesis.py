@@ -65,6 +65,12 @@ HOUSEHOLD_UIDS = [str(uuid.UUID(int=0x1000 + i)) for i in range(len(HOUSEHOLDS))
 PERSON_UIDS = [str(uuid.UUID(int=0x2000 + i)) for i in range(9)]
 # The token endpoint is called with real credentials too (town1's, so county1's token stays).
 SIGN_IN = {"username": "town1", "password": "pw-town1"}
+# Entered statistics: county1's own county, a period and a data set it has filled in (the
+# fixture), so that valid requests can succeed; generated codes name no division.
+STATS_QUERY = {"period": "2024Q3", "division": "440106", "dataset": "divisions"}
+STATS_SUBMIT = {"dataset": "divisions", "period": "2024Q3", "division": "440106"}
+STATS_VALUES = {"division": "440106", "period": "2024Q3",
+                "values": [{"indicator": "TD04", "value": "5"}]}  # fmt: skip
 
 
 @schema.hook
@@ -86,6 +92,14 @@ def flatmap_case(ctx: Any, case: Any) -> st.SearchStrategy:
         return st.sampled_from([None, *known]).map(lambda uid: _with(case, "uid", uid))
     if path == "/api/v1/auth/token/" and valid(ParameterLocation.BODY):
         return st.booleans().map(lambda real: _with(case, "body", SIGN_IN if real else None))
+    if path.startswith("/api/v1/stats/"):
+        if case.method.upper() == "GET" and valid(ParameterLocation.QUERY):
+            return st.booleans().map(
+                lambda real: _with(case, "query", STATS_QUERY if real else None)
+            )
+        if case.method.upper() == "POST" and valid(ParameterLocation.BODY):
+            body = STATS_SUBMIT if "{action}" in path else STATS_VALUES
+            return st.booleans().map(lambda real: _with(case, "body", body if real else None))
     return st.just(case)
 
 
@@ -94,6 +108,8 @@ def _with(case: Any, part: str, value: Any) -> Any:
         return case
     if part == "uid":
         case.path_parameters = {**case.path_parameters, "uid": value}
+    elif part == "query":
+        case.query = {**(case.query or {}), **value}
     else:
         case.body = dict(value)
     return case
@@ -138,6 +154,17 @@ def county1(world: Any, settings: Any) -> dict[str, str]:
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"token": "100000/min"},
     }
+    from decimal import Decimal
+
+    from minzheng.stats import datasets
+
+    datasets.values_save(  # a whole, consistent data set: county1 can submit it
+        actor=world.users["county1"],
+        division=world.households["t1"].hukou_division.parent,
+        period="2024Q3",
+        entries={c: datasets.Entry(Decimal(v)) for c, v in
+                 {"TD01": 10, "TD02": 3, "TD03": 2, "TD04": 5}.items()},
+    )  # fmt: skip
     token = Token.objects.create(user=world.users["county1"])
     return {"Authorization": f"Token {token.key}"}
 

@@ -51,6 +51,22 @@ NO_PERSONAL_DATA = {
     "assistance:parameters_template": "a blank template",
     "assistance:parameters_import": "the user's own upload of parameters (refused outside it)",
     "monitoring:feed_template": "a blank template of a feed kind",
+    # Statistics: aggregates only (their jurisdiction is tested in tests/stats); the list of
+    # people behind a figure (stats:people) is probed below.
+    "stats:dashboard": "aggregate figures of the user's own divisions (tests/stats)",
+    "stats:section": "aggregate figures of the user's own divisions (tests/stats)",
+    "stats:section_csv": "aggregate figures of the user's own divisions (tests/stats)",
+    "stats:bigscreen": "aggregate headline figures of the user's own division",
+    "stats:report_download": "the aggregate report of a division inside the jurisdiction",
+    "stats:datasets": "entered aggregate values (institutions, beds …): no personal data",
+    "stats:dataset_form": "entered aggregate values of a county: no personal data",
+    "stats:dataset_action": "submit/approve/return of aggregate values",
+    "stats:dataset_import": "the user's own upload of aggregate values",
+    "stats:dataset_export": "entered aggregate values as CSV/ADX",
+    "stats:dataset_template": "a template of aggregate values",
+    "api:stats-values": "entered aggregate values: no personal data",
+    "api:stats-approvals": "approval states of aggregate data sets",
+    "api:stats-approval-action": "submit/approve/return of aggregate values",
 }
 # The other side's case and roster, set by run_probes for each probing pair.
 FOREIGN: dict[str, Any] = {}
@@ -198,6 +214,14 @@ def calls(route: str, target: Any, person: Any, kind: str) -> list[tuple[str, di
         return [("post", {"pk": "job-of-county2"}, {})]
     if route in MONITORING:
         return MONITORING[route](target, FOREIGN["alert"])
+    if route == "stats:people":  # the people behind figures of the other side's divisions
+        township = target.hukou_division
+        return [
+            ("get", {}, {"indicator": code, "period": FOREIGN["snapshot"].period,
+                         "division": division.prefix})
+            for code in ("MN02", "SA02")
+            for division in (township, township.parent)
+        ]  # fmt: skip
     return []
 
 
@@ -314,6 +338,15 @@ def _foreign_attachment(world: World, who: str, case: Any) -> Any:
                        name=f"{case.household.ref}-申请书.pdf", content=b"%PDF-1.4")  # fmt: skip
 
 
+def _snapshot() -> Any:
+    """A statistics snapshot of the world (its figures' lists of people are probed)."""
+    import datetime as dt
+
+    from minzheng.stats.services import stats_snapshot
+
+    return stats_snapshot("2024Q4", as_of=dt.date(2025, 1, 15))
+
+
 def run_probes(world: World, client: Any) -> Probe:
     """county1 → county 2's household; town1 → sibling township's household (case
     attachments stored in a temporary directory for the run)."""
@@ -346,6 +379,7 @@ def _run_probes(world: World, client: Any) -> Probe:
         found = {"county1": _foreign_discovery(y_hh), "town1": _foreign_discovery(t2_hh)}
         pairs_of = {"county1": _foreign_pair(y_hh, y_people[0]),
                     "town1": _foreign_pair(t2_hh, t2_people[0])}  # fmt: skip
+        FOREIGN["snapshot"] = _snapshot()
     result = Probe(secrets=[])
     routes = list(walk())
     for who, hh, people in pairs:
@@ -429,7 +463,14 @@ def positive_controls(world: World, client: Any) -> int:
         resp = client.get(url)
         assert resp.status_code == 200 and payee.name in body_text(resp), ("county2", url)
         n += 1
-    return n
+    # … and the people behind its registry figures, on the list a dashboard count opens.
+    county = world.households["y1"].hukou_division.parent
+    url = reverse("stats:people") + (
+        f"?indicator=MN02&period={FOREIGN['snapshot'].period}&division={county.prefix}&size=100"
+    )
+    resp = client.get(url)
+    assert resp.status_code == 200 and payee.name in body_text(resp), ("county2", url)
+    return n + 1
 
 
 def test_no_route_leaks_across_jurisdictions(world, client, capsys):

@@ -24,7 +24,9 @@ def test_periods_parse(text, start, end):
     assert (p.start, p.end, p.year_start) == (start, end, dt.date(start.year, 1, 1))
 
 
-@pytest.mark.parametrize("text", ["2024Q5", "2024-13", "24Q1", "2024-7", "", "2024Q3x"])
+@pytest.mark.parametrize(
+    "text", ["2024Q5", "2024-13", "24Q1", "2024-7", "", "2024Q3x", "0000Q1", "1899", "2100"]
+)
 def test_bad_periods_are_refused(text):
     with pytest.raises(PeriodError):
         parse_period(text)

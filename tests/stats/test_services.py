@@ -208,3 +208,26 @@ def test_a_division_merge_leaves_past_figures_where_they_were(db):
     assert SnapshotValue not in models and Snapshot not in models
     assert any(m._meta.label == "registry.Household" for m in models)
     assert Division.objects.exists()
+
+
+def test_a_registry_without_programme_data_gives_zeros_not_an_error(db, tmp_path):
+    from minzheng.accounts.rls import EVERYTHING, acting
+    from minzheng.registry.bulk import population_load
+    from minzheng.synth import generate, write
+
+    on = dt.date(2024, 9, 30)
+    write(generate(persons=50, province="44", counties=["440106"], seed=2, as_of=on), tmp_path)
+    with acting(EVERYTHING):
+        population_load(directory=tmp_path, on=on)
+    snap = stats_snapshot("2024Q3", as_of=LATER)
+    nation = SnapshotValue.objects.get(snapshot=snap, indicator="SA02", level=0, dims_key="{}")
+    assert nation.value == 0
+    assert (
+        SnapshotValue.objects.get(
+            snapshot=snap, indicator="MN02", level=0, dims_key='{"sex":"1"}'
+        ).value
+        + SnapshotValue.objects.get(
+            snapshot=snap, indicator="MN02", level=0, dims_key='{"sex":"2"}'
+        ).value
+        == 50
+    )
