@@ -80,7 +80,9 @@ EDIT_FORM = "GET /registry/households/{uid}/edit/"
 EDIT = "POST /registry/households/{uid}/edit/"
 DASHBOARD = "GET /monitoring/dashboard/"
 DOWNLOAD = "GET /monitoring/download/"
-ENDPOINTS = (SEARCH, HOUSEHOLD, INBOX, ALERT, EDIT_FORM, EDIT, DASHBOARD, DOWNLOAD)
+STATS = "GET /stats/section/assistance/"
+REPORT = "GET /stats/report/{period}/xlsx/"
+ENDPOINTS = (SEARCH, HOUSEHOLD, INBOX, ALERT, EDIT_FORM, EDIT, DASHBOARD, DOWNLOAD, STATS, REPORT)
 MIXED = "mixed"  # every endpoint of the window pooled (sign-in excluded)
 
 # The same two reads as the endpoints, as bare SQL.
@@ -383,6 +385,10 @@ def samples(base: str, db: str, persons: int, accounts: list[dict[str, str]]) ->
                 (county + "%", SAMPLE_SIZE),
             ).fetchall()
             out["alerts"][county] = [r[0] for r in rows]
+        row = con.execute(
+            "SELECT period FROM stats_snapshot ORDER BY period_end DESC, version DESC LIMIT 1"
+        ).fetchone()
+        out["stats_period"] = row[0] if row else None
     return out
 
 
@@ -1017,7 +1023,8 @@ def main() -> None:
             "note": args.note,
             "think_time_s": [1, 3],
             "mix": "caseworkers 4 : analysts 1; caseworker tasks search 3, household 3,"
-            " inbox+warning 1, edit (form+post) 1; analyst tasks dashboard 3, CSV download 1",
+            " inbox+warning 1, edit (form+post) 1; analyst tasks warning dashboard 2,"
+            " warnings CSV 1, statistics page 2, statistics report xlsx 1",
             "cpus": os.cpu_count(),
             "setup": {
                 k: v

@@ -8,8 +8,10 @@ open a household file page (``GET /registry/households/<uid>/``), open their war
 (``GET …/edit/`` then ``POST …/edit/`` with the address changed back and forth, which must
 answer 302 to the household page; households living inside the county, as one living
 outside the caseworker's jurisdiction cannot be saved with its residence unchanged). Analysts (weight 1) open the warning dashboard
-(``GET /monitoring/dashboard/``) and download the warnings as CSV
-(``GET /monitoring/download/``). ID numbers, household uids and warning uids are sampled
+(``GET /monitoring/dashboard/``), download the warnings as CSV
+(``GET /monitoring/download/``), open the statistics page of their county
+(``GET /stats/section/assistance/``) and download its quarterly report as Excel
+(``GET /stats/report/<period>/xlsx/``). ID numbers, household uids and warning uids are sampled
 from the loaded data, each from the county its account covers.
 
 Not meant to be run by hand (``bench_load.py`` starts it headless and reads what it
@@ -55,6 +57,8 @@ EDIT_FORM = "GET /registry/households/{uid}/edit/"
 EDIT = "POST /registry/households/{uid}/edit/"
 DASHBOARD = "GET /monitoring/dashboard/"
 DOWNLOAD = "GET /monitoring/download/"
+STATS = "GET /stats/section/assistance/"
+REPORT = "GET /stats/report/{period}/xlsx/"
 MARK = " 附"  # appended to / removed from the address by the edit, back and forth
 
 _numbers = {"caseworker": itertools.count(), "analyst": itertools.count()}
@@ -231,10 +235,23 @@ class Analyst(_Staff):
     weight = 1
     kind = "analyst"
 
-    @task(3)
+    @task(2)
     def dashboard(self) -> None:
         self.page("/monitoring/dashboard/", DASHBOARD)
 
     @task(1)
     def download(self) -> None:
         self.page("/monitoring/download/", DOWNLOAD, expect="text/csv")
+
+    @task(2)
+    def statistics(self) -> None:
+        """The social-assistance statistics page of the analyst's county (from snapshots)."""
+        if SAMPLES.get("stats_period"):
+            self.page("/stats/section/assistance/", STATS)
+
+    @task(1)
+    def report(self) -> None:
+        """The quarterly statistics report of the analyst's county as Excel."""
+        period = SAMPLES.get("stats_period")
+        if period:
+            self.page(f"/stats/report/{period}/xlsx/", REPORT, expect="spreadsheetml")

@@ -164,7 +164,8 @@ def total(ind: IndicatorDef, rows: Sequence[Raw]) -> Decimal | None:
 def figures(
     actor: object, snapshot: Snapshot | None, division: str, codes: Iterable[str]
 ) -> dict[str, Decimal | None]:
-    """``code → figure`` of ``division`` (totals over dimensions), inside the jurisdiction."""
+    """``code → figure`` of ``division`` (totals over dimensions), inside the jurisdiction:
+    computed ones from the snapshot, entered ones from the data sets of its period."""
     cat = catalogue().indicators
     codes = [c for c in codes if c in cat]
     level = level_of(division)
@@ -173,7 +174,14 @@ def figures(
         qs = values_for(actor, snapshot, level=level).filter(indicator__in=codes, **at(division))
         for code, *r in qs.values_list("indicator", "value", "numerator", "denominator"):
             raw[code].append(tuple(r))  # type: ignore[arg-type]
-    return {c: total(cat[c], raw[c]) for c in codes}
+    out = {c: total(cat[c], raw[c]) for c in codes}
+    entered = [c for c in codes if cat[c].entered]
+    if entered and snapshot is not None and level is not None and may_see(actor, division):
+        from minzheng.stats.datasets import entered_values
+
+        values = entered_values(snapshot.period, prefix=division)
+        out.update({c: values.get((c, level, division)) for c in entered})
+    return out
 
 
 def series(

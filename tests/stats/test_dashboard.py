@@ -259,3 +259,30 @@ def test_dash_selectors_scope_and_periods(snaps):
     )
     assert dash.ancestors("44", "440106") == ["44", "4401", "440106"]
     assert not dash.may_see(county, "44") and dash.may_see(county, "440106001")
+
+
+def test_entered_figures_show_beside_computed_ones(snaps, client):
+    from minzheng.divisions.models import Division
+    from minzheng.stats import datasets
+
+    clerk = make_user("clerk", "440106", "caseworker")
+    county = Division.objects.current().get(code="440106000000")
+    values = {"TD01": 10, "TD02": 3, "TD03": 2, "TD04": 5}
+    datasets.values_save(
+        actor=clerk,
+        division=county,
+        period="2024Q3",
+        entries={c: datasets.Entry(Decimal(v)) for c, v in values.items()},
+    )
+    client.force_login(make_user("ana", "44", "analyst"))
+    for division in ("44", "4401", "440106"):
+        resp = client.get(
+            reverse("stats:section", args=["divisions"]), {"period": "2024Q3", "division": division}
+        )
+        assert resp.status_code == 200
+        shown = {r["code"]: r["value"] for r in resp.context["rows"]}
+        assert {c: shown[c] for c in values} == {c: str(v) for c, v in values.items()}, division
+    resp = client.get(
+        reverse("stats:section", args=["divisions"]), {"period": "2024Q3", "division": "440104"}
+    )
+    assert {r["code"]: r["value"] for r in resp.context["rows"]}["TD01"] in ("—", "", "0")

@@ -233,8 +233,7 @@ def _indicator_row(
     division: str,
     key: str,
 ) -> dict[str, Any]:
-    value = None if ind.entered else now.get(ind.code)
-    prev = None if ind.entered else before.get(ind.code)
+    value, prev = now.get(ind.code), before.get(ind.code)
     return {
         "code": ind.code,
         "name": _name(ind),
