@@ -33,6 +33,15 @@ def _inline_jobs(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Nothing cached by one test (dashboard figures, drill-down lists) reaches the next:
+    their keys hold primary keys and dates that the next test's data may reuse."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def make_user(username: str, code: str, *roles: str, **extra):  # type: ignore[no-untyped-def]
     """A user bound to the division ``code`` (6/9 digits, "" = nation) holding ``roles``."""
     from django.contrib.auth.models import Group

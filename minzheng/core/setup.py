@@ -106,7 +106,7 @@ def demo_setup(*, persons: int, counties: list[str]) -> Iterator[str]:
         yield from demo_monitoring(pop, out)
     else:
         yield f"已有人员 existing persons: {Person.objects.count()}"
-    yield from demo_statistics()
+    yield from demo_statistics(counties)
     yield f"演示账号 demo accounts (password: {demo_password()}):"
     yield from demo_accounts()
 
@@ -135,16 +135,20 @@ def demo_monitoring(pop: object, out: object) -> Iterator[str]:
 DEMO_STATS_PERIODS = ("2023Q3", "2023Q4", "2024Q1", "2024Q2")
 
 
-def demo_statistics() -> Iterator[str]:
+def demo_statistics(counties: list[str] | None = None) -> Iterator[str]:
     """Programme enrolments for the demo's dibao and tekun layers (their starts spread over
     the year so that the dashboards' trends move), a few temporary grants, and a statistics
-    snapshot for each quarter up to the demo date."""
+    snapshot for each quarter up to the demo date; for ``counties``, entered figures of two
+    data sets (township-level divisions counted from the division table, institutions and
+    beds) for the last two quarters, left open for the demo users to submit and approve."""
     import random
+
+    from django.db.models import Count
 
     from minzheng.accounts.rls import EVERYTHING, acting
     from minzheng.assistance.models import Enrolment, Programme
     from minzheng.monitoring.models import LayerMembership
-    from minzheng.registry.models import Household
+    from minzheng.registry.models import Household, Membership
     from minzheng.stats.services import stats_snapshot
 
     rng = random.Random(2026)
@@ -164,10 +168,15 @@ def demo_statistics() -> Iterator[str]:
                 if household_id is not None:
                     wanted.setdefault((household_id, layer), person_id)
             households = Household.objects.in_bulk({h for h, _ in wanted})
+            sizes = dict(  # members now, per household (one query, not one per household)
+                Membership.objects.filter(valid_to__isnull=True)
+                .values("household_id")
+                .annotate(n=Count("pk"))
+                .values_list("household_id", "n")
+            )
             for (household_id, layer), payee in sorted(wanted.items()):
                 h = households[household_id]
-                size = h.memberships.filter(valid_to__isnull=True).count() or 1
-                covered = size if layer == "dibao" else 1
+                covered = (sizes.get(household_id) or 1) if layer == "dibao" else 1
                 rows.append(
                     Enrolment(
                         programme=layer,
@@ -202,3 +211,33 @@ def demo_statistics() -> Iterator[str]:
             if not Snapshot.objects.filter(period=period).exists():
                 snap = stats_snapshot(period, as_of=DEMO_AS_OF + dt.timedelta(days=1))
                 yield f"统计快照 statistics snapshot {snap}: {snap.rows} figures, {snap.seconds:.1f} s"
+        yield from _demo_entered(counties or [])
+
+
+def _demo_entered(counties: list[str]) -> Iterator[str]:
+    from decimal import Decimal
+
+    from minzheng.accounts.services import system_actor
+    from minzheng.divisions.models import Division
+    from minzheng.stats import datasets
+    from minzheng.stats.models import DataValue
+
+    if DataValue.objects.exists():
+        return
+    actor, n = system_actor(), 0
+    for code in counties:
+        county = Division.objects.current().get(code=code.ljust(12, "0"))
+        towns = list(
+            Division.objects.current()
+            .filter(level=4, code__startswith=code)
+            .values_list("name", flat=True)
+        )
+        kinds = [sum(t.endswith(k) for t in towns) for k in ("镇", "乡", "街道")]
+        values = {"TD01": len(towns), "TD02": kinds[0], "TD03": kinds[1], "TD04": kinds[2]}
+        values |= {"IN11": 6, "IN21": 1, "IN31": 1, "IN41": 2, "IN01": 10}
+        values |= {"IN12": 1200, "IN22": 150, "IN32": 80, "IN42": 70, "IN02": 1500}
+        for period in DEMO_STATS_PERIODS[-2:]:
+            entries = {c: datasets.Entry(Decimal(v)) for c, v in values.items()}
+            datasets.values_save(actor=actor, division=county, period=period, entries=entries)
+            n += len(entries)
+    yield f"填报指标 entered statistics: {n} values"

@@ -154,3 +154,13 @@ def test_the_fanpin_indicator_counts_each_subtype_and_those_also_assisted(world)
     assert fanpin_coverage(world.users["county1"], AS_OF) == {
         "脱贫不稳定户": {"persons": 2, "covered": 1}
     }
+
+
+def test_fanpin_coverage_is_kept_per_jurisdiction_for_five_minutes(world, django_assert_num_queries):
+    from minzheng.monitoring.services import fanpin_coverage
+
+    county1, county2 = world.users["county1"], world.users["county2"]
+    first = fanpin_coverage(county1, AS_OF)
+    with django_assert_num_queries(0):
+        assert fanpin_coverage(county1, AS_OF) == first
+    assert fanpin_coverage(county2, AS_OF) is not first  # another jurisdiction: its own count
