@@ -156,7 +156,9 @@ def test_the_fanpin_indicator_counts_each_subtype_and_those_also_assisted(world)
     }
 
 
-def test_fanpin_coverage_is_kept_per_jurisdiction_for_five_minutes(world, django_assert_num_queries):
+def test_fanpin_coverage_is_kept_per_jurisdiction_for_five_minutes(
+    world, django_assert_num_queries
+):
     from minzheng.monitoring.services import fanpin_coverage
 
     county1, county2 = world.users["county1"], world.users["county2"]
