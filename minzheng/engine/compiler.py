@@ -41,6 +41,17 @@ def q(name: str) -> str:
     return f'"{name}"'
 
 
+def literal(value: object) -> str:
+    """A SQL literal for a value given in Python: NULL, a boolean, an integer or text."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def date_sql(day: dt.date) -> str:
     return f"DATE '{day.isoformat()}'"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from minzheng.engine.compiler import expr_sql, q
+from minzheng.engine.compiler import expr_sql, literal, q
 from minzheng.engine.pipeline import Pipeline, Step
 from minzheng.engine.rules import semantics
 from minzheng.engine.rules.schema import Indicator, Ruleset
@@ -78,11 +78,11 @@ def add_members(
     ]
     if level:
         digits = dict(LEVELS)[level]
-        conds.append(f"mz_l{level} = {_literal(division_code[:digits])}")
+        conds.append(f"mz_l{level} = {literal(division_code[:digits])}")
     for dim, value in sorted(dims.items()):
         if dim not in ind.by:
             raise ValueError(f"indicator {name!r} has no dimension {dim!r}")
-        conds.append(f"{q(dim)} IS NULL" if value is None else f"{q(dim)} = {_literal(value)}")
+        conds.append(f"{q(dim)} IS NULL" if value is None else f"{q(dim)} = {literal(value)}")
     if ind.measure == "count":
         weight = "CAST(1 AS BIGINT)"
     else:
@@ -114,15 +114,6 @@ def _add_base(p: Pipeline) -> None:
             ("result", "division"),
         )
     )
-
-
-def _literal(value: object) -> str:
-    """A SQL literal for a dimension value (text, integer or boolean)."""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _value_sql(ind: Indicator, as_of: dt.date) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+from minzheng.engine.compiler import literal
 from minzheng.stats.catalogue import Catalogue, catalogue, rule_files
 
 PREFIX = {0: 0, 1: 2, 2: 4, 3: 6, 4: 9}  # engine level → code digits
@@ -113,22 +114,12 @@ def _reads(rs: Any) -> set[str]:
     return {"division", "household", "person", "parameter", *rs.inputs}
 
 
-def _literal(value: Any) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def _key_sql(columns: Mapping[str, str]) -> str:
     """SQL for :func:`dims_key` of a row: dimension name → SQL expression of its value."""
     if not columns:
         return "'{}'"
     items = " || ',' || ".join(
-        f"{_literal(json.dumps(d, ensure_ascii=False) + ':')} || "
+        f"{literal(json.dumps(d, ensure_ascii=False) + ':')} || "
         f"COALESCE(CAST(to_json({columns[d]}) AS VARCHAR), 'null')"
         for d in sorted(columns)
     )
@@ -149,14 +140,14 @@ def additive_table(cat: Catalogue, engine: Mapping[str, Mapping[str, Any]], con:
             view = f"t_{len(selects)}"
             con.register(view, engine[ruleset][name])
             where = " AND ".join(
-                f'"{k}" IS NULL' if v is None else f'"{k}" = {_literal(v)}'
+                f'"{k}" IS NULL' if v is None else f'"{k}" = {literal(v)}'
                 for k, v in src.where.items()
             )
             columns = {d: f'"{d}"' for d in src.by}
             if src.dimension:
-                columns[src.dimension] = _literal(dim_value)
+                columns[src.dimension] = literal(dim_value)
             selects.append(
-                f"SELECT {_literal(ind.code)} AS code, CAST(level AS INTEGER) AS level, "
+                f"SELECT {literal(ind.code)} AS code, CAST(level AS INTEGER) AS level, "
                 f"division_code, {_key_sql(columns)} AS dims_key, "
                 f"CAST(COALESCE(value, 0) AS HUGEINT) AS value FROM {view}"
                 + (f" WHERE {where}" if where else "")
@@ -287,9 +278,9 @@ def with_ratios(cat: Catalogue, additive: Any, con: Any) -> Any:
             SELECT d.level, d.division_code, d.dims_key,
                    CAST(COALESCE(n.value, 0) AS BIGINT) AS num, CAST(d.value AS BIGINT) AS den
             FROM mz_additive d LEFT JOIN mz_additive n
-              ON n.code = {_literal(num_code)} AND n.level = d.level
+              ON n.code = {literal(num_code)} AND n.level = d.level
              AND n.division_code = d.division_code AND n.dims_key = d.dims_key
-            WHERE d.code = {_literal(den_code)}
+            WHERE d.code = {literal(den_code)}
             ORDER BY d.level, d.division_code, d.dims_key"""
         ).to_arrow_table()
         nums, dens = parts.column("num").to_pylist(), parts.column("den").to_pylist()
