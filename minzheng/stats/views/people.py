@@ -20,13 +20,12 @@ from minzheng.accounts.services import audit_search
 from minzheng.core.access import AuthedRequest, data_required
 from minzheng.core.paging import paginate
 from minzheng.stats.catalogue import catalogue
-from minzheng.stats.compute import PREFIX, dims_key
+from minzheng.stats.compute import dims_key
+from minzheng.stats.dash import level_of
 from minzheng.stats.drill import DrillError, Members, members, parse_dims
 from minzheng.stats.figures import ReportError, resolve_division
 from minzheng.stats.models import Snapshot, SnapshotValue
 from minzheng.stats.selectors import latest
-
-LEVEL_OF = {digits: level for level, digits in PREFIX.items()}
 
 
 @data_required
@@ -36,7 +35,7 @@ def people(request: AuthedRequest) -> HttpResponse:
     division_code = request.GET.get("division", "")
     ind = catalogue().indicators.get(code)
     snap = _snapshot(request)
-    level = LEVEL_OF.get(len(division_code))
+    level = level_of(division_code)
     if ind is None or snap is None or level is None:
         raise Http404
     try:  # a current division inside the user's jurisdiction, else 404 as elsewhere
